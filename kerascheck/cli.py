@@ -1,0 +1,219 @@
+"""Command line: `kerascheck [check] [PATHS...]`, `kerascheck rule CODE`, `kerascheck rules`.
+
+Exit codes: 0 no findings · 1 findings · 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from kerascheck import __version__
+from kerascheck.config import ConfigError, Settings, load_settings, parse_per_file_ignores
+from kerascheck.output import FORMATS
+
+EPILOG = """\b
+Examples:
+  kerascheck examples/                  lint a folder (the default command is `check`)
+  kerascheck check train.py --select KC2 --output-format concise
+  kerascheck rule KC201                 explain a rule
+  cat train.py | kerascheck - --stdin-filename train.py
+
+Exit codes: 0 no findings, 1 findings, 2 usage/config/internal error.
+"""
+
+
+class UsageFailure(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # one line, no traceback
+        click.echo(f"kerascheck: error: {self.format_message()}", err=True)
+
+
+class DefaultGroup(click.Group):
+    """Bare paths route to `check`, as in `kerascheck src/`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="kerascheck", message="%(prog)s %(version)s")
+def main() -> None:
+    """kerascheck finds Keras training bugs (wrong loss/activation pairs, shape and label mismatches,
+    broken custom metrics, Keras 2 vs 3 API breaks) by reading your scripts, without running them."""
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the config), e.g. KC2,KC301.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
+@click.option("--per-file-ignores", multiple=True, metavar="PATTERN:CODES", help="Disable codes for matching files, e.g. 'tests/*:KC4'.")
+@click.option("--exclude", multiple=True, help="Glob patterns to exclude (replaces the config).")
+@click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude on top of the config.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (for pre-commit).")
+@click.option("--output-format", type=click.Choice(list(FORMATS)), default="full", show_default=True,
+              help="How to print findings.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the output to a file.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule instead of findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--stdin-filename", help="The name of the file read from stdin (`-`).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="A pyproject.toml or kerascheck.toml to use.")
+@click.option("--keras-version", type=click.Choice(["auto", "2", "3"]), help="The Keras major version your code runs on.")
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
+def check(paths: tuple[Path, ...], select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
+          force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename, config_file,
+          keras_version, show_settings, show_files) -> None:
+    """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
+    try:
+        code = _check(paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
+                      force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename,
+                      config_file, keras_version, show_settings, show_files)
+    except ConfigError as err:
+        raise UsageFailure(str(err)) from None
+    sys.exit(code)
+
+
+def _settings(config_file, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
+              keras_version) -> Settings:
+    from kerascheck.catalogue import load_catalogue
+
+    settings = load_settings(config_file)
+    if select:
+        settings.select = _split(select)
+    settings.ignore += _split(ignore)
+    settings.extend_select += _split(extend_select)
+    for pattern, codes in parse_per_file_ignores(per_file_ignores).items():
+        settings.per_file_ignores.setdefault(pattern, []).extend(c.upper() for c in codes)
+    if exclude:
+        settings.exclude = list(exclude)
+    settings.extend_exclude += list(extend_exclude)
+    if keras_version:
+        settings.keras_version = keras_version
+    settings.validate_selectors(load_catalogue())
+    return settings
+
+
+def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude, force_exclude,
+           output_format, output_file, statistics, exit_zero, stdin_filename, config_file, keras_version,
+           show_settings, show_files) -> int:
+    from kerascheck.engine import Linter
+    from kerascheck.files import discover
+    from kerascheck.output import Report, render
+    from kerascheck.stdin import read_stdin
+
+    settings = _settings(config_file, select, ignore, extend_select, per_file_ignores, exclude,
+                         extend_exclude, keras_version)
+    if show_settings:
+        click.echo(json.dumps(settings.as_dict(), indent=2))
+        return 0
+    cwd = Path.cwd()
+    use_stdin = any(str(p) == "-" for p in paths) or (stdin_filename is not None and not paths)
+    file_paths = [p for p in paths if str(p) != "-"] or ([] if use_stdin else [Path(".")])
+    files, problems = discover(file_paths, settings.excludes(), cwd, force_exclude)
+    if problems:
+        raise ConfigError(problems[0])
+    if show_files:
+        for f in files:
+            click.echo(f.display)
+        return 0
+
+    linter = Linter(settings)
+    results = [linter.lint_file(f) for f in files]
+    if use_stdin:
+        name = stdin_filename or "-"
+        results.append(linter.lint_bytes(read_stdin(settings.max_file_size), name))
+    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key())
+    report = Report(findings, linter.catalogue, {r.path: r.source for r in results if r.source is not None},
+                    settings.root if output_format == "sarif" else cwd, __version__, len(results))
+    if statistics:
+        text = _statistics(findings, results, linter.catalogue)
+    else:
+        text = render(output_format, report)
+        if output_format in ("full", "concise"):
+            text += _summary(findings, len(results))
+    if output_file is not None:
+        try:
+            output_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {output_file}: {exc.strerror or exc}") from None
+    elif text:
+        click.echo(text, nl=False)
+    return 0 if exit_zero or not findings else 1
+
+
+def _summary(findings: list, n_files: int) -> str:
+    if not findings:
+        return f"All checks passed ({n_files} file{'s' if n_files != 1 else ''} checked).\n"
+    n = len(findings)
+    return f"Found {n} problem{'s' if n != 1 else ''} in {n_files} file{'s' if n_files != 1 else ''} checked.\n"
+
+
+def _statistics(findings, results, catalogue) -> str:
+    counts = Counter(f.code for f in findings)
+    lines = [f"{n:>5}  {code}  {catalogue[code].name if code in catalogue else ''}" for code, n in sorted(counts.items())]
+    skipped = sum(1 for r in results if r.skipped)
+    lines.append(f"{len(findings)} finding(s) in {len(results)} file(s); "
+                 f"{skipped} file(s) skipped without parsing (no Keras/TensorFlow mention)")
+    return "\n".join(lines) + "\n"
+
+
+@main.command("rule")
+@click.argument("code")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rule_cmd(code: str, output_format: str) -> None:
+    """Explain a rule: what it does, why it is a bug, and what to write instead."""
+    from kerascheck.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    code = code.upper()
+    meta = catalogue.get(code) or next((m for m in catalogue.values() if m.name == code.lower()), None)
+    if meta is None:
+        raise UsageFailure(f"unknown rule code {code!r} (see `kerascheck rules`)")
+    if output_format == "json":
+        click.echo(json.dumps(_rule_json(meta), indent=2))
+    else:
+        click.echo(meta.markdown(), nl=False)
+
+
+def _rule_json(meta) -> dict:
+    return {"code": meta.code, "name": meta.name, "summary": meta.summary, "severity": meta.severity,
+            "fix": meta.fix, "keras": list(meta.keras), "url": meta.url, "docs": meta.markdown()}
+
+
+@main.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(output_format: str) -> None:
+    """List every rule with its code, severity and summary."""
+    from kerascheck.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    if output_format == "json":
+        click.echo(json.dumps([_rule_json(m) for m in catalogue.values()], indent=2))
+        return
+    width = max(len(m.name) for m in catalogue.values())
+    for m in catalogue.values():
+        click.echo(f"{m.code}  {m.name:<{width}}  {m.severity:<7}  {m.summary}")
+
+
+def run() -> None:
+    """Console entry point: an unexpected error is one line and exit 2, never a traceback."""
+    try:
+        main()
+    except Exception as exc:  # click already handled usage errors and SystemExit
+        click.echo(f"kerascheck: internal error: {type(exc).__name__}: {exc} "
+                   "(please report it at https://github.com/kerascheck/kerascheck/issues)", err=True)
+        sys.exit(2)

@@ -1,0 +1,213 @@
+"""Settings: `[tool.kerascheck]` in the nearest pyproject.toml (or `--config FILE`), then CLI flags."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+SELECTOR_RE = re.compile(r"^(ALL|KC[0-9]{0,3})$")
+KERAS_VERSION_CHOICES = ("auto", "2", "3")
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
+
+class ConfigError(Exception):
+    """A problem in the user's configuration or flags: exit code 2, one line, no traceback."""
+
+
+@dataclass
+class Settings:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    extend_exclude: list[str] = field(default_factory=list)
+    keras_version: str = "auto"
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    root: Path = field(default_factory=Path.cwd)
+    config_file: Optional[Path] = None
+
+    # -- rule selection --------------------------------------------------------------------------
+    def validate_selectors(self, known: Iterable[str]) -> None:
+        known = sorted(known)
+        groups = [("select", self.select), ("ignore", self.ignore), ("extend-select", self.extend_select)]
+        groups += [(f"per-file-ignores[{k!r}]", v) for k, v in self.per_file_ignores.items()]
+        for key, selectors in groups:
+            for sel in selectors:
+                if not SELECTOR_RE.match(sel):
+                    raise ConfigError(f"{key}: {sel!r} is not a rule code or prefix (expected e.g. KC101, KC1, ALL)")
+                if sel != "ALL" and not any(code.startswith(sel) for code in known):
+                    raise ConfigError(f"{key}: unknown rule code {sel!r} (see `kerascheck rules`)")
+
+    def enabled(self, known: Iterable[str]) -> set[str]:
+        def matches(code: str, sels: list[str]) -> bool:
+            return any(s == "ALL" or code.startswith(s) for s in sels)
+
+        return {c for c in known
+                if (matches(c, self.select) or matches(c, self.extend_select)) and not matches(c, self.ignore)}
+
+    def ignored_for(self, rel_path: str) -> set[str]:
+        """Selectors that per-file-ignores switches off for this path."""
+        out: set[str] = set()
+        name = rel_path.rsplit("/", 1)[-1]
+        for pattern, codes in self.per_file_ignores.items():
+            if fnmatch.fnmatch(rel_path, pattern) or fnmatch.fnmatch(name, pattern):
+                out.update(codes)
+        return out
+
+    def excludes(self) -> list[str]:
+        return list(self.exclude) + list(self.extend_exclude)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "config-file": str(self.config_file) if self.config_file else None,
+            "root": str(self.root),
+            "select": self.select,
+            "extend-select": self.extend_select,
+            "ignore": self.ignore,
+            "per-file-ignores": self.per_file_ignores,
+            "exclude": self.exclude,
+            "extend-exclude": self.extend_exclude,
+            "keras-version": self.keras_version,
+            "max-file-size": self.max_file_size,
+        }
+
+
+_LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude"}
+_KEYS = _LIST_KEYS | {"per-file-ignores", "keras-version", "max-file-size"}
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    """The nearest pyproject.toml with a [tool.kerascheck] table, from start upwards."""
+    for directory in [start, *start.parents]:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "tool.kerascheck" in text and "kerascheck" in _load_toml(candidate).get("tool", {}):
+                return candidate
+    return None
+
+
+def _string_list(key: str, value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return list(value)
+
+
+def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} in [tool.kerascheck] "
+                          f"(known: {', '.join(sorted(_KEYS))})")
+    for key in _LIST_KEYS & set(table):
+        setattr(settings, key.replace("-", "_"), _string_list(key, table[key], where))
+    if "per-file-ignores" in table:
+        pfi = table["per-file-ignores"]
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+        settings.per_file_ignores = {k: _string_list(f"per-file-ignores.{k}", v, where) for k, v in pfi.items()}
+    if "keras-version" in table:
+        kv = str(table["keras-version"])
+        if kv not in KERAS_VERSION_CHOICES:
+            raise ConfigError(f"{where}: 'keras-version' must be one of \"2\", \"3\", \"auto\" (got {table['keras-version']!r})")
+        settings.keras_version = kv
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
+        settings.max_file_size = size
+
+
+def load_settings(config: Optional[Path] = None, start: Optional[Path] = None) -> Settings:
+    settings = Settings()
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"config file not found: {config}")
+        data = _load_toml(config)
+        table = data.get("tool", {}).get("kerascheck", data if config.name != "pyproject.toml" else {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{config}: [tool.kerascheck] must be a table")
+        apply_table(settings, table, str(config))
+        settings.config_file = config.resolve()
+        settings.root = config.resolve().parent
+        return settings
+    found = find_pyproject((start or Path.cwd()).resolve())
+    if found is not None:
+        apply_table(settings, _load_toml(found)["tool"]["kerascheck"], str(found))
+        settings.config_file = found
+        settings.root = found.parent
+    return settings
+
+
+def parse_per_file_ignores(values: Iterable[str]) -> dict[str, list[str]]:
+    """CLI form: `PATTERN:CODE[,CODE]`."""
+    out: dict[str, list[str]] = {}
+    for value in values:
+        pattern, sep, codes = value.rpartition(":")
+        if not sep or not pattern:
+            raise ConfigError(f"--per-file-ignores expects PATTERN:CODES, got {value!r}")
+        out.setdefault(pattern, []).extend(c.strip() for c in codes.split(",") if c.strip())
+    return out
+
+
+def detect_keras_version() -> Optional[str]:
+    """The installed Keras major version, read from package metadata (never imports TensorFlow)."""
+    import os
+    from importlib import metadata
+
+    def version(dist: str) -> Optional[str]:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+        except Exception:
+            return None
+
+    if os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true", "yes") and version("tf-keras"):
+        return "2"
+    keras = version("keras")
+    if keras:
+        return keras.split(".")[0] if keras.split(".")[0] in ("2", "3") else None
+    tf = version("tensorflow") or version("tensorflow-cpu")
+    if tf:
+        parts = tf.split(".")
+        try:
+            return "3" if (int(parts[0]), int(parts[1])) >= (2, 16) else "2"
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
+def keras_versions(settings: Settings, evidence: set[str], detected: Optional[str]) -> frozenset:
+    """Which Keras majors a file may run under: the code's own evidence (tf_keras, keras.ops) wins,
+    then the configured version, then the installed one; unknown means both."""
+    if len(evidence) == 1:
+        return frozenset(evidence)
+    if settings.keras_version in ("2", "3"):
+        return frozenset({settings.keras_version})
+    if detected in ("2", "3"):
+        return frozenset({detected})
+    return frozenset({"2", "3"})

@@ -1,0 +1,242 @@
+"""Lint one file: read, parse once, build the facts, run every selected rule, apply suppressions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from kerascheck import noqa
+from kerascheck.catalogue import RuleMeta, load_catalogue
+from kerascheck.checks import META_CODES, load_rules
+from kerascheck.config import Settings, detect_keras_version, keras_versions
+from kerascheck.files import ReadError, SourceFile, decode, read_bytes
+from kerascheck.finding import Edit, Finding, Fix
+from kerascheck.rule import Hit, Rule
+
+# Files that never mention Keras or TensorFlow cannot hold a Keras bug: skip them before parsing.
+MARKER_RE = re.compile(r"keras|tensorflow|tf_keras")
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    source: Optional[str] = None
+    skipped: bool = False  # fast path: no Keras in the file
+    encoding: str = "utf-8"
+
+
+class Linter:
+    def __init__(self, settings: Settings, enabled: Optional[set[str]] = None) -> None:
+        self.settings = settings
+        self.catalogue = load_catalogue()
+        self.rules = load_rules()
+        self.enabled = enabled if enabled is not None else settings.enabled(self.catalogue)
+        self.detected = detect_keras_version() if settings.keras_version == "auto" else None
+
+    # -- entry points -------------------------------------------------------------------------
+    def lint_file(self, source: SourceFile) -> FileResult:
+        try:
+            data = read_bytes(source.path, self.settings.max_file_size)
+        except ReadError as err:
+            return self._read_error(source.display, err)
+        return self.lint_bytes(data, source.display)
+
+    def lint_bytes(self, data: bytes, display: str) -> FileResult:
+        try:
+            text, encoding = decode(data)
+        except ReadError as err:
+            return self._read_error(display, err)
+        result = self.lint_text(text, display)
+        result.encoding = encoding
+        return result
+
+    def lint_text(self, text: str, display: str) -> FileResult:
+        result = FileResult(display, source=text)
+        if not MARKER_RE.search(text):
+            result.skipped = True
+            result.findings = self._finish(display, text, [], None)
+            return result
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as err:
+            line, column, detail = _syntax_error(text, err)
+            finding = self._meta("KC901", display, line, column, detail=detail)
+            result.findings = self._finish(display, text, [finding] if finding else [], None)
+            return result
+        except (RecursionError, MemoryError, ValueError) as err:
+            finding = self._meta("KC901", display, 1, 1, detail=f"the parser gave up: {type(err).__name__}")
+            result.findings = [finding] if finding else []
+            return result
+        result.findings = self._finish(display, text, self._run_rules(module, display), module)
+        return result
+
+    # -- internals ------------------------------------------------------------------------------
+    def _run_rules(self, module: cst.Module, display: str) -> list[tuple[Rule, Hit] | Finding]:
+        from kerascheck.facts.interp import analyze
+
+        try:
+            facts = analyze(module)
+        except Exception as exc:  # one broken analysis must not stop the run
+            crash = self._meta("KC903", display, 1, 1, detail=f"the facts layer failed: {type(exc).__name__}: {exc}")
+            return [crash] if crash else []
+        facts.keras_versions = keras_versions(self.settings, facts.keras_evidence, self.detected)
+        out: list = []
+        ignored = self.settings.ignored_for(display)
+        for code in sorted(self.enabled):
+            cls = self.rules.get(code)
+            if cls is None or any(code.startswith(s) for s in ignored):
+                continue
+            if not facts.keras_versions <= set(cls.meta.keras):
+                continue  # the bug exists only on a Keras the user may not run
+            try:
+                for hit in cls().check(facts):
+                    out.append((cls, hit))
+            except Exception as exc:
+                crash = self._meta("KC903", display, 1, 1,
+                                   detail=f"rule {code} ({cls.meta.name}) crashed: {type(exc).__name__}: {exc}")
+                if crash:
+                    out.append(crash)
+        return out
+
+    def _finish(self, display: str, text: str, raw: list, module: Optional[cst.Module]) -> list[Finding]:
+        sup = noqa.scan(text)
+        positions = _Positions(module) if module is not None and raw else None
+        findings: list[Finding] = []
+        seen: set = set()
+        for item in raw:
+            if isinstance(item, Finding):
+                f = item
+            else:
+                cls, hit = item
+                f = self._from_hit(cls.meta, hit, display, positions)
+                if f is None:
+                    continue
+            key = (f.code, f.line, f.column, f.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            if sup.file_suppresses(f.code):
+                continue
+            lines = [f.line]
+            if positions is not None:
+                start = positions.statement_start(f.line)
+                if start is not None and start != f.line:
+                    lines.append(start)
+            directive = next((d for d in (sup.line_suppresses(ln, f.code) for ln in lines) if d), None)
+            if directive is not None:
+                directive.used.add(f.code)
+                continue
+            findings.append(f)
+        if "KC904" in self.enabled and not sup.file_suppresses("KC904"):
+            findings += self._unused_noqa(display, sup)
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    def _unused_noqa(self, display: str, sup: noqa.Suppressions) -> list[Finding]:
+        out = []
+        for d in sup.lines.values():
+            if d.codes is None:
+                continue  # a bare `# noqa` may serve another linter
+            unused = []
+            for code in d.codes:
+                if not code.startswith("KC") or code in d.used:
+                    continue
+                if code not in self.catalogue:
+                    unused.append(f"{code} (unknown code)")
+                elif code in self.enabled:
+                    unused.append(code)
+            if unused:
+                f = self._meta("KC904", display, d.line, d.column, end_column=d.end_column,
+                               detail=", ".join(unused))
+                if f:
+                    out.append(f)
+        return out
+
+    def _from_hit(self, meta: RuleMeta, hit: Hit, display: str, positions: "_Positions") -> Optional[Finding]:
+        span = positions.span(hit.node)
+        if span is None:
+            return None
+        fix = None
+        if hit.fix_edits:
+            edits = []
+            for node, content in hit.fix_edits:
+                s = positions.span(node)
+                if s is None:
+                    edits = []
+                    break
+                edits.append(Edit(s[0], s[1], s[2], s[3], content))
+            if edits:
+                fix = Fix(hit.fix_message or meta.hint, meta.fix if meta.fix != "none" else "unsafe", tuple(edits))
+        return Finding(display, span[0], span[1], span[2], span[3], meta.code, meta.name, meta.severity,
+                       hit.message, fix)
+
+    def _meta(self, code: str, display: str, line: int, column: int, detail: str = "",
+              end_column: Optional[int] = None) -> Optional[Finding]:
+        if code not in self.enabled:
+            return None
+        meta = self.catalogue[code]
+        return Finding(display, line, column, line, end_column or column + 1, code, meta.name, meta.severity,
+                       meta.message.format(detail=detail))
+
+    def _read_error(self, display: str, err: ReadError) -> FileResult:
+        code = "KC901" if err.kind == "decode-syntax" else "KC902"
+        finding = self._meta(code, display, err.line, err.column, detail=str(err))
+        return FileResult(display, [finding] if finding else [])
+
+
+def _syntax_error(text: str, err: cst.ParserSyntaxError) -> tuple[int, int, str]:
+    """Position and message of a syntax error. CPython's own messages ("'(' was never closed") are
+    far clearer than the parser's token lists, so ask it first; this runs only on broken files."""
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return exc.lineno or 1, max(exc.offset or 1, 1), exc.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return err.editor_line, err.editor_column, " ".join(err.message.split())
+
+
+class _Positions:
+    """Positions are computed only for files with findings: PositionProvider costs more than the parse."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._map = None
+        self._starts: Optional[dict[int, int]] = None
+
+    def _load(self):
+        if self._map is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._map = wrapper.resolve(PositionProvider)
+        return self._map
+
+    def span(self, node: cst.CSTNode) -> Optional[tuple[int, int, int, int]]:
+        pos = self._load().get(node)
+        if pos is None:
+            return None
+        return pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1
+
+    def statement_start(self, line: int) -> Optional[int]:
+        """First line of the simple statement that spans `line` (for multi-line statements)."""
+        if self._starts is None:
+            self._starts = {}
+            for node, pos in self._load().items():
+                if isinstance(node, cst.SimpleStatementLine) and pos.end.line > pos.start.line:
+                    for ln in range(pos.start.line, pos.end.line + 1):
+                        prev = self._starts.get(ln)
+                        if prev is None or pos.start.line > prev:
+                            self._starts[ln] = pos.start.line
+        return self._starts.get(line)
+
+
+def lint_paths(linter: Linter, files: Iterable[SourceFile]) -> list[FileResult]:
+    return [linter.lint_file(f) for f in files]

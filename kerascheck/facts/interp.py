@@ -1,0 +1,817 @@
+"""A small abstract interpreter over one module: it follows the script's statements in order and
+records the models it builds, their compile and fit calls, the data they see, and custom loss and
+metric functions. It never guesses: a value it cannot follow is UNKNOWN, and rules stay silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import libcst as cst
+
+from kerascheck.facts import data as D
+from kerascheck.facts import keras_api as K
+from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings
+from kerascheck.facts.tensors import (apply_layer, const, input_tensor, int_const, make_layer,
+                                      sequential_input, shape_tuple)
+from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
+                                     Func, Instance, Layer, LossSpec, MetricSpec, Model, Partial, QName,
+                                     Seq, Tensor)
+
+MAX_DEPTH = 8
+MAX_CALLS = 400
+
+
+@dataclass(eq=False)
+class Method:
+    obj: Any
+    name: str
+
+
+@dataclass(eq=False)
+class LambdaV:
+    node: cst.Lambda
+    squeeze_call: Optional[cst.Call] = None
+
+
+@dataclass(eq=False)
+class FnUse:
+    """A custom function used as a loss or metric in a compile() call."""
+
+    func: Func
+    role: str  # "loss" | "metric"
+    compile: CompileFact
+    model: Model
+    node: cst.CSTNode
+
+
+@dataclass
+class CallSite:
+    node: cst.Call
+    name: Canonical  # canonical dotted name of the callee
+    receiver: Optional[str] = None  # for method calls on a value: the method name
+
+
+@dataclass
+class ModuleFacts:
+    module: cst.Module
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    models: list[Model] = field(default_factory=list)
+    fn_uses: list[FnUse] = field(default_factory=list)
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    calls: list[CallSite] = field(default_factory=list)  # every call to a resolvable dotted name
+    method_calls: list[tuple[cst.Call, str]] = field(default_factory=list)  # x.name(...) calls
+    keras_evidence: set = field(default_factory=set)  # Keras majors the code itself implies
+    mentions_keras: bool = False
+    keras_versions: frozenset = frozenset({"2", "3"})  # set by the engine from settings + evidence
+
+    def resolve(self, expr: cst.BaseExpression) -> Optional[Canonical]:
+        return resolve_dotted(expr, self.imports)
+
+
+def resolve_dotted(expr: cst.BaseExpression, imports: dict[str, str]) -> Optional[Canonical]:
+    name = dotted(expr)
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    if head not in imports:
+        return None
+    full = imports[head] + ("." + rest if rest else "")
+    return canonical(full)
+
+
+class _Syntax(cst.CSTVisitor):
+    """The one full traversal: imports, calls and function definitions."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.raw_calls: list[cst.Call] = []
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for local, full in import_bindings(node):
+            self.facts.imports.setdefault(local, full)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        for local, full in import_bindings(node):
+            self.facts.imports.setdefault(local, full)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.raw_calls.append(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.facts.functions.setdefault(node.name.value, node)
+
+
+def _requalify(name: Canonical) -> str:
+    if name == "tf" or name.startswith("tf."):
+        return "tensorflow" + name[2:]
+    if name == "np" or name.startswith("np."):
+        return "numpy" + name[2:]
+    if name.flavor == "tf.keras" and (name == "keras" or name.startswith("keras.")):
+        return "tensorflow." + name
+    if name.flavor == "tf_keras" and (name == "keras" or name.startswith("keras.")):
+        return "tf_keras" + name[5:]
+    return str(name)
+
+
+def join(base: Canonical, attr: str) -> Canonical:
+    return canonical(_requalify(base) + "." + attr)
+
+
+class _Frame:
+    def __init__(self, parent: Optional["_Frame"], depth: int) -> None:
+        self.env: dict[str, Any] = {}
+        self.parent = parent
+        self.depth = depth
+        self.returns: list = []
+        self.branch = 0  # >0 while inside a branch or loop
+
+    def lookup(self, name: str) -> Any:
+        frame: Optional[_Frame] = self
+        while frame is not None:
+            if name in frame.env:
+                return frame.env[name]
+            frame = frame.parent
+        return None
+
+
+def _merge(a: Optional[dict], b: Optional[dict]) -> dict:
+    if a is None:
+        return b if b is not None else {}
+    if b is None:
+        return a
+    out = {}
+    for key in a.keys() | b.keys():
+        va, vb = a.get(key, UNKNOWN), b.get(key, UNKNOWN)
+        out[key] = va if va is vb else UNKNOWN
+    return out
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__":
+        return True
+    return False
+
+
+def _kw(call: cst.Call) -> tuple[list[cst.Arg], dict[str, cst.Arg]]:
+    pos, kws = [], {}
+    for arg in call.args:
+        if arg.keyword is not None:
+            kws[arg.keyword.value] = arg
+        elif arg.star == "":
+            pos.append(arg)
+        else:
+            pos.append(None)  # *args / **kwargs: positions after this are unknown
+    return pos, kws
+
+
+class Interpreter:
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.calls_made = 0
+        self.called: set[int] = set()  # id() of FunctionDef / ClassDef nodes interpreted
+        self.class_models: dict[int, Model] = {}
+
+    # --- statements ------------------------------------------------------------------------------
+    def run_module(self, module: cst.Module) -> None:
+        frame = _Frame(None, 0)
+        for local, full in self.facts.imports.items():
+            frame.env[local] = QName(canonical(full))
+        self.globals = frame
+        self.exec_block(module.body, frame)
+        # Functions and model classes the module defines but never calls: follow them with the
+        # defaults they declare, so `def train(): ...` scripts are checked too.
+        for value in list(frame.env.values()):
+            if isinstance(value, Func) and id(value.node) not in self.called:
+                self.call_func(value, [], {}, frame, value.node)
+            elif isinstance(value, ClassRef) and value.is_model and id(value.node) not in self.called:
+                self.instantiate(value, [], {}, value.node, frame)
+
+    def exec_block(self, body: Any, frame: _Frame) -> bool:
+        """Run statements in order; True when the block returned."""
+        if isinstance(body, cst.BaseSuite):
+            body = body.body
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if self.exec_small(small, frame):
+                        return True
+            elif isinstance(stmt, cst.BaseSmallStatement):
+                if self.exec_small(stmt, frame):
+                    return True
+            elif self.exec_compound(stmt, frame):
+                return True
+        return False
+
+    def exec_small(self, node: cst.BaseSmallStatement, frame: _Frame) -> bool:
+        if isinstance(node, cst.Assign):
+            value = self.eval(node.value, frame)
+            for target in node.targets:
+                self.bind(target.target, value, frame)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.bind(node.target, self.eval(node.value, frame), frame)
+        elif isinstance(node, cst.AugAssign):
+            self.eval(node.value, frame)
+            self.bind(node.target, UNKNOWN, frame)
+        elif isinstance(node, cst.Expr):
+            self.eval(node.value, frame)
+        elif isinstance(node, cst.Return):
+            frame.returns.append(self.eval(node.value, frame) if node.value is not None else Const(None))
+            return True
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            for local, full in import_bindings(node):
+                frame.env[local] = QName(canonical(full))
+        elif isinstance(node, (cst.Raise,)):
+            return True
+        return False
+
+    def exec_compound(self, node: cst.BaseCompoundStatement, frame: _Frame) -> bool:
+        if isinstance(node, cst.FunctionDef):
+            frame.env[node.name.value] = Func(node, closure=frame)
+            return False
+        if isinstance(node, cst.ClassDef):
+            frame.env[node.name.value] = ClassRef(node, self._is_model_class(node, frame), closure=frame)
+            return False
+        if isinstance(node, cst.If):
+            if _is_main_guard(node.test):
+                return self.exec_block(node.body, frame)
+            self.eval(node.test, frame)
+            return self._branches(frame, [node.body, node.orelse], has_else=node.orelse is not None)
+        if isinstance(node, cst.Else):
+            return self.exec_block(node.body, frame)
+        if isinstance(node, (cst.For, cst.While)):
+            if isinstance(node, cst.For):
+                self.eval(node.iter, frame)
+                saved = frame.env
+                frame.env = dict(saved)
+                self.bind(node.target, UNKNOWN, frame)
+                inner = frame.env
+                frame.env = saved
+                frame.branch += 1
+                env_before = dict(saved)
+                frame.env = inner
+                self.exec_block(node.body, frame)
+                frame.branch -= 1
+                frame.env = _merge(env_before, frame.env)
+            else:
+                self._branches(frame, [node.body], has_else=False)
+            if node.orelse is not None:
+                self.exec_block(node.orelse.body, frame)
+            return False
+        if isinstance(node, cst.With):
+            for item in node.items:
+                self.eval(item.item, frame)
+                if item.asname is not None:
+                    self.bind(item.asname.name, UNKNOWN, frame)
+            return self.exec_block(node.body, frame)
+        if isinstance(node, cst.Try):
+            returned = self.exec_block(node.body, frame)
+            if node.handlers:
+                self._branches(frame, [h.body for h in node.handlers], has_else=False)
+            if node.orelse is not None and not returned:
+                returned = self.exec_block(node.orelse.body, frame)
+            if node.finalbody is not None:
+                returned = self.exec_block(node.finalbody.body, frame) or returned
+            return returned
+        return False
+
+    def _branches(self, frame: _Frame, bodies: list, has_else: bool) -> bool:
+        saved = frame.env
+        results: list[Optional[dict]] = []
+        all_returned = True
+        frame.branch += 1
+        for body in bodies:
+            if body is None:
+                continue
+            frame.env = dict(saved)
+            if isinstance(body, cst.If):
+                returned = self.exec_compound(body, frame)
+            elif isinstance(body, cst.Else):
+                returned = self.exec_block(body.body, frame)
+            else:
+                returned = self.exec_block(body, frame)
+            results.append(None if returned else frame.env)
+            all_returned = all_returned and returned
+        frame.branch -= 1
+        if not has_else:
+            results.append(saved)
+            all_returned = False
+        merged: Optional[dict] = None
+        first = True
+        for env in results:
+            if env is None:
+                continue
+            merged = env if first else _merge(merged, env)
+            first = False
+        frame.env = merged if merged is not None else dict(saved)
+        return all_returned
+
+    def bind(self, target: cst.BaseExpression, value: Any, frame: _Frame) -> None:
+        if isinstance(target, cst.Name):
+            frame.env[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items = value.items if isinstance(value, Seq) and len(value.items) == len(elements) else None
+            for i, el in enumerate(elements):
+                if isinstance(el, cst.StarredElement):
+                    self.bind(el.value, UNKNOWN, frame)
+                else:
+                    self.bind(el.value, items[i] if items is not None else UNKNOWN, frame)
+        elif isinstance(target, cst.Attribute):
+            owner = self.eval(target.value, frame)
+            if isinstance(owner, Instance):
+                owner.attrs[target.attr.value] = value
+
+    def _is_model_class(self, node: cst.ClassDef, frame: _Frame) -> bool:
+        for base in node.bases:
+            value = self.eval(base.value, frame)
+            if isinstance(value, QName) and value.name in ("keras.Model", "keras.models.Model"):
+                return True
+            if isinstance(value, ClassRef) and value.is_model:
+                return True
+        return False
+
+    # --- expressions -----------------------------------------------------------------------------
+    def eval(self, node: Optional[cst.BaseExpression], frame: _Frame) -> Any:
+        try:
+            return self._eval(node, frame)
+        except RecursionError:
+            return UNKNOWN
+
+    def _eval(self, node: Any, frame: _Frame) -> Any:
+        if node is None:
+            return UNKNOWN
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return Const({"True": True, "False": False, "None": None}[node.value])
+            value = frame.lookup(node.value)
+            return UNKNOWN if value is None else value
+        if isinstance(node, cst.Integer):
+            try:
+                return Const(int(node.value.replace("_", ""), 0))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(node, cst.Float):
+            try:
+                return Const(float(node.value.replace("_", "")))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(node, cst.SimpleString):
+            try:
+                return Const(node.evaluated_value)
+            except Exception:
+                return UNKNOWN
+        if isinstance(node, (cst.Tuple, cst.List)):
+            items = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredElement):
+                    return UNKNOWN
+                items.append(self.eval(el.value, frame))
+            return Seq(items, "tuple" if isinstance(node, cst.Tuple) else "list", node)
+        if isinstance(node, cst.Dict):
+            items = []
+            for el in node.elements:
+                if not isinstance(el, cst.DictElement):
+                    return UNKNOWN
+                items.append((self.eval(el.key, frame), self.eval(el.value, frame)))
+            return DictV(items, node)
+        if isinstance(node, cst.Attribute):
+            return self.attribute(self.eval(node.value, frame), node.attr.value, node)
+        if isinstance(node, cst.Call):
+            return self.call(node, frame)
+        if isinstance(node, cst.Subscript):
+            return self.subscript(node, frame)
+        if isinstance(node, cst.UnaryOperation):
+            v = self.eval(node.expression, frame)
+            if isinstance(node.operator, cst.Minus) and isinstance(v, Const) and isinstance(v.value, (int, float)):
+                return Const(-v.value)
+            return UNKNOWN
+        if isinstance(node, cst.BinaryOperation):
+            return self.binop(node, frame)
+        if isinstance(node, cst.Lambda):
+            return LambdaV(node, _lambda_squeeze(node, self.facts.imports))
+        if isinstance(node, cst.IfExp):
+            a, b = self.eval(node.body, frame), self.eval(node.orelse, frame)
+            return a if a is b else UNKNOWN
+        return UNKNOWN
+
+    def binop(self, node: cst.BinaryOperation, frame: _Frame) -> Any:
+        a, b = self.eval(node.left, frame), self.eval(node.right, frame)
+        if isinstance(a, Const) and isinstance(b, Const):
+            x, y = a.value, b.value
+            if isinstance(x, (int, float)) and isinstance(y, (int, float)) and not isinstance(x, bool):
+                op = type(node.operator).__name__
+                try:
+                    result = {
+                        "Add": lambda: x + y, "Subtract": lambda: x - y, "Multiply": lambda: x * y,
+                        "Divide": lambda: x / y, "FloorDivide": lambda: x // y, "Modulo": lambda: x % y,
+                        "Power": lambda: x ** y if abs(y) < 64 else None,
+                    }.get(op, lambda: None)()
+                except (ArithmeticError, ValueError, OverflowError):
+                    result = None
+                return Const(result) if result is not None else UNKNOWN
+            if isinstance(node.operator, cst.Add) and isinstance(x, str) and isinstance(y, str):
+                return Const(x + y)
+        if isinstance(a, Seq) and isinstance(b, Seq) and isinstance(node.operator, cst.Add):
+            return Seq(a.items + b.items, a.kind, node)
+        for arr, other in ((a, b), (b, a)):
+            if isinstance(arr, Array) and (isinstance(other, Const) or
+                                           (isinstance(other, Array) and other.shape == arr.shape)):
+                kind = arr.dtype
+                if isinstance(node.operator, cst.Divide) or (isinstance(other, Const) and isinstance(other.value, float)):
+                    kind = "float"
+                elif isinstance(other, Array) and other.dtype != arr.dtype:
+                    kind = None
+                return Array(arr.shape, kind, node, False, None)
+        for t in (a, b):
+            if isinstance(t, Tensor):
+                return Tensor(rank=t.rank, units=t.units, shape=t.shape, node=node)
+        return UNKNOWN
+
+    def attribute(self, base: Any, attr: str, node: cst.Attribute) -> Any:
+        if isinstance(base, QName):
+            return QName(join(base.name, attr))
+        if isinstance(base, Instance):
+            if attr in base.attrs:
+                return base.attrs[attr]
+            method = _find_method(base.cls.node, attr)
+            if method is not None:
+                return Func(method, closure=base.cls.closure, bound_self=base)
+            return UNKNOWN
+        if isinstance(base, Model):
+            if attr == "output":
+                out = base.output_value()
+                return out if isinstance(out, Tensor) else UNKNOWN
+            if attr in ("outputs",):
+                lst = base.output_list()
+                return Seq([t for _, t in lst]) if lst else UNKNOWN
+            return Method(base, attr)
+        if isinstance(base, (Array, Seq, Layer, Tensor)):
+            if isinstance(base, (Array, Tensor)) and attr == "shape":
+                shape = base.shape
+                return Seq([Const(d) if d is not None else UNKNOWN for d in shape], "tuple") if shape else UNKNOWN
+            return Method(base, attr)
+        return UNKNOWN
+
+    def subscript(self, node: cst.Subscript, frame: _Frame) -> Any:
+        base = self.eval(node.value, frame)
+        if isinstance(base, Array):
+            index = []
+            for el in node.slice:
+                s = el.slice
+                if isinstance(s, cst.Index):
+                    v = s.value
+                    if isinstance(v, cst.Ellipsis):
+                        index.append("...")
+                    elif (isinstance(v, cst.Name) and v.value == "None") or \
+                            (dotted(v) or "").endswith("newaxis"):
+                        index.append("newaxis")
+                    else:
+                        return UNKNOWN
+                elif isinstance(s, cst.Slice):
+                    index.append(":" if s.lower is None and s.upper is None and s.step is None else "slice")
+            return D.subscript(base, index, node)
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = self.eval(node.slice[0].slice.value, frame)
+            if isinstance(base, Seq) and isinstance(key, Const) and isinstance(key.value, int):
+                try:
+                    return base.items[key.value]
+                except IndexError:
+                    return UNKNOWN
+            if isinstance(base, DictV) and isinstance(key, Const):
+                for k, v in base.items:
+                    if isinstance(k, Const) and k.value == key.value:
+                        return v
+            if isinstance(base, Array) or (isinstance(base, Const) and False):
+                return UNKNOWN
+            if isinstance(base, Tensor):
+                return Tensor(node=node)
+        return UNKNOWN
+
+    # --- calls -----------------------------------------------------------------------------------
+    def call(self, node: cst.Call, frame: _Frame) -> Any:
+        func = self.eval(node.func, frame)
+        pos_nodes, kw_nodes = _kw(node)
+        args = [self.eval(a.value, frame) if a is not None else UNKNOWN for a in pos_nodes]
+        if any(a is None for a in pos_nodes):
+            args = [a for a in args[: pos_nodes.index(None)]]
+        kwargs = {k: self.eval(a.value, frame) for k, a in kw_nodes.items()}
+        arg_nodes = {k: a.value for k, a in kw_nodes.items()}
+        for i, a in enumerate(pos_nodes):
+            if a is not None:
+                arg_nodes[i] = a.value
+
+        if isinstance(func, QName):
+            return self.call_qname(func.name, node, args, kwargs, arg_nodes, frame)
+        if isinstance(func, Func):
+            return self.call_func(func, args, kwargs, frame, node)
+        if isinstance(func, ClassRef):
+            return self.instantiate(func, args, kwargs, node, frame)
+        if isinstance(func, Layer):
+            if not args:
+                return UNKNOWN
+            if func.cls == "Concatenate" and isinstance(args[0], Seq):
+                return _concat(args[0], node)
+            return apply_layer(func, args[0])
+        if isinstance(func, Model):
+            out = func.output_value()
+            return out.derive(node=node) if isinstance(out, Tensor) else UNKNOWN
+        if isinstance(func, Method):
+            return self.call_method(func, node, args, kwargs, arg_nodes, frame)
+        if isinstance(func, Partial):
+            return UNKNOWN
+        return UNKNOWN
+
+    def call_qname(self, name: Canonical, node: cst.Call, args: list, kwargs: dict, arg_nodes: dict,
+                   frame: _Frame) -> Any:
+        short = name.rsplit(".", 1)[-1]
+        if name in ("keras.Sequential", "keras.models.Sequential"):
+            layers = kwargs.get("layers", args[0] if args else None)
+            model = Model("sequential", node)
+            if isinstance(layers, Seq):
+                model.layers = list(layers.items)
+            elif layers is not None and not (isinstance(layers, Const) and layers.value is None):
+                model.uncertain = True
+            self.facts.models.append(model)
+            return model
+        if name in ("keras.Model", "keras.models.Model"):
+            inputs = kwargs.get("inputs", args[0] if args else UNKNOWN)
+            outputs = kwargs.get("outputs", args[1] if len(args) > 1 else UNKNOWN)
+            model = Model("functional", node, inputs=inputs, outputs=outputs)
+            self.facts.models.append(model)
+            return model
+        if name in ("keras.Input", "keras.layers.Input"):
+            shape = shape_tuple(kwargs.get("shape", args[0] if args else None))
+            nm = const(kwargs.get("name"))
+            return input_tensor(shape, node, nm if isinstance(nm, str) else None)
+        if name.startswith("keras.layers.") and short[:1].isupper():
+            layer = make_layer(name, node, args, kwargs, arg_nodes)
+            if layer.cls == "Lambda":
+                fn = layer.arg("function", 0)
+                if isinstance(fn, QName) and fn.name in K.SQUEEZE_FUNCS:
+                    layer.kwargs["function"] = LambdaV(None, node)  # type: ignore[arg-type]
+            return layer
+        if name == "keras.layers.concatenate" and args and isinstance(args[0], Seq):
+            return _concat(args[0], node)
+        if name.startswith("keras.losses."):
+            canon = K.loss_name(short)
+            if short[:1].isupper():
+                fl = kwargs.get("from_logits", Const(False))
+                from_logits = const(fl) if isinstance(fl, Const) and isinstance(fl.value, bool) else None
+                return LossSpec(canon, node, from_logits, None, kwargs)
+            return UNKNOWN
+        if name.startswith("keras.metrics.") and short[:1].isupper():
+            return MetricSpec(short, node, kwargs)
+        if name in ("keras.utils.to_categorical", "keras.utils.np_utils.to_categorical"):
+            n = int_const(kwargs.get("num_classes", args[1] if len(args) > 1 else None))
+            return D.one_hot(args[0] if args else None, n, node)
+        if name == "tf.one_hot" and args and isinstance(args[0], Array):
+            return D.one_hot(args[0], int_const(kwargs.get("depth", args[1] if len(args) > 1 else None)), node)
+        if name.startswith("np."):
+            return D.numpy_call(name, args, kwargs, node)
+        if name == "functools.partial" and args:
+            return Partial(args[0], args[1:], kwargs)
+        if name in K.SQUEEZE_FUNCS:
+            src = args[0] if args else None
+            if isinstance(src, Tensor):
+                axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
+                if axis is None or (isinstance(axis, Const) and axis.value is None):
+                    return src.derive(squeeze=node, rank=None, units=None, shape=None, node=node)
+                return src.derive(rank=src.rank - 1 if src.rank else None, units=None, shape=None, node=node)
+            if isinstance(src, Array):
+                return UNKNOWN
+            return UNKNOWN
+        if name in K.CONCAT_FUNCS and args and isinstance(args[0], Seq):
+            return _concat(args[0], node)
+        if name in K.ACTIVATION_FUNCS:
+            src = args[0] if args else None
+            if isinstance(src, Tensor):
+                return src.derive(activation=K.ACTIVATION_FUNCS[name], activation_node=node, node=node)
+            return UNKNOWN
+        if name.startswith("keras.activations.") and args and isinstance(args[0], Tensor):
+            act = K.activation_of(name)
+            return args[0].derive(activation=act, activation_node=node, node=node)
+        if name.startswith(("tf.", "keras.ops.", "keras.backend.")):
+            for a in args:
+                if isinstance(a, Tensor):
+                    return Tensor(node=node)
+        return UNKNOWN
+
+    def call_method(self, m: Method, node: cst.Call, args: list, kwargs: dict, arg_nodes: dict,
+                    frame: _Frame) -> Any:
+        obj, name = m.obj, m.name
+        if isinstance(obj, Model):
+            if name == "add" and args:
+                if frame.branch:
+                    obj.uncertain = True
+                obj.layers.append(args[0])
+                return Const(None)
+            if name == "compile":
+                self.record_compile(obj, node, args, kwargs, arg_nodes)
+                return Const(None)
+            if name in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
+                x = kwargs.get("x", args[0] if args else UNKNOWN)
+                y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
+                obj.fits.append(FitFact(node, name, x, y))
+                return UNKNOWN
+            return UNKNOWN
+        if isinstance(obj, Array):
+            if name == "reshape":
+                return D.reshape(obj, args, node)
+            if name == "astype" and args:
+                return Array(obj.shape, D.dtype_kind(args[0]), node, obj.one_hot, obj.int_high)
+            if name in ("copy", "squeeze") and name == "copy":
+                return obj
+            return UNKNOWN
+        if isinstance(obj, Seq) and name == "append" and args:
+            obj.items.append(args[0])
+            return Const(None)
+        return UNKNOWN
+
+    def record_compile(self, model: Model, node: cst.Call, args: list, kwargs: dict, arg_nodes: dict) -> None:
+        loss_v = kwargs.get("loss", args[1] if len(args) > 1 else None)
+        loss_node = arg_nodes.get("loss", arg_nodes.get(1))
+        loss = None if loss_v is None else _loss_spec(loss_v, loss_node)
+        metrics_v = kwargs.get("metrics")
+        metrics = None if metrics_v is None else _metric_spec(metrics_v, arg_nodes.get("metrics"))
+        fact = CompileFact(node, loss, loss_node, metrics)
+        model.compiles.append(fact)
+        for spec, role in _specs_with_funcs(loss, "loss") + _specs_with_funcs(metrics, "metric"):
+            self.facts.fn_uses.append(FnUse(spec.func, role, fact, model, spec.node))
+
+    def call_func(self, func: Func, args: list, kwargs: dict, frame: _Frame, node: cst.CSTNode) -> Any:
+        self.called.add(id(func.node))
+        if frame.depth >= MAX_DEPTH or self.calls_made >= MAX_CALLS:
+            return UNKNOWN
+        self.calls_made += 1
+        closure = func.closure if func.closure is not None else self.globals
+        inner = _Frame(closure, frame.depth + 1)
+        self.bind_params(func.node.params, args, kwargs, inner, closure, func.bound_self)
+        self.exec_block(func.node.body, inner)
+        values = inner.returns
+        if not values:
+            return Const(None)
+        first = values[0]
+        return first if all(v is first for v in values) else UNKNOWN
+
+    def bind_params(self, params: cst.Parameters, args: list, kwargs: dict, frame: _Frame,
+                    defaults_frame: _Frame, bound_self: Any) -> None:
+        positional = list(params.posonly_params) + list(params.params)
+        if bound_self is not None:
+            args = [bound_self] + list(args)
+        for i, p in enumerate(positional):
+            name = p.name.value
+            if i < len(args):
+                frame.env[name] = args[i]
+            elif name in kwargs:
+                frame.env[name] = kwargs[name]
+            elif p.default is not None:
+                frame.env[name] = self.eval(p.default, defaults_frame)
+            else:
+                frame.env[name] = UNKNOWN
+        for p in params.kwonly_params:
+            name = p.name.value
+            if name in kwargs:
+                frame.env[name] = kwargs[name]
+            elif p.default is not None:
+                frame.env[name] = self.eval(p.default, defaults_frame)
+            else:
+                frame.env[name] = UNKNOWN
+        for p in (params.star_arg, params.star_kwarg):
+            if isinstance(p, cst.Param):
+                frame.env[p.name.value] = UNKNOWN
+
+    def instantiate(self, cls: ClassRef, args: list, kwargs: dict, node: cst.CSTNode, frame: _Frame) -> Any:
+        self.called.add(id(cls.node))
+        if not cls.is_model:
+            return UNKNOWN
+        inst = Instance(cls)
+        init = _find_method(cls.node, "__init__")
+        if init is not None:
+            self.call_func(Func(init, cls.closure, inst), args, kwargs, frame, node)
+        model = Model("subclass", node, cls=cls)
+        call = _find_method(cls.node, "call")
+        if call is not None:
+            inputs = Tensor(node=call)
+            model.inputs = inputs
+            model.outputs = self.call_func(Func(call, cls.closure, inst), [inputs], {}, frame, call)
+        self.facts.models.append(model)
+        return model
+
+    def run_subclass_without_instance(self) -> None:  # pragma: no cover - kept for clarity
+        pass
+
+
+def _find_method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+            return stmt
+    return None
+
+
+def _concat(heads: Seq, node: cst.Call) -> Tensor:
+    tensors = [t for t in heads.items if isinstance(t, Tensor)]
+    units = None
+    if len(tensors) == len(heads.items) and all(t.units is not None for t in tensors):
+        units = sum(t.units for t in tensors)
+    rank = tensors[0].rank if tensors else None
+    return Tensor(units=units, rank=rank, node=node, concat_of=list(heads.items), concat_node=node)
+
+
+def _lambda_squeeze(node: cst.Lambda, imports: dict[str, str]) -> Optional[cst.Call]:
+    body = node.body
+    if isinstance(body, cst.Call):
+        name = resolve_dotted(body.func, imports)
+        if name in K.SQUEEZE_FUNCS:
+            has_axis = any(a.keyword is not None and a.keyword.value == "axis" for a in body.args) or \
+                len([a for a in body.args if a.keyword is None]) > 1
+            if not has_axis:
+                return body
+    return None
+
+
+def _loss_spec(value: Any, node: Optional[cst.CSTNode]) -> Any:
+    if isinstance(value, LossSpec):
+        return value
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return LossSpec(K.loss_name(value.value), node)
+    if isinstance(value, QName) and value.name.startswith("keras.losses."):
+        return LossSpec(K.loss_name(value.name.rsplit(".", 1)[-1]), node)
+    if isinstance(value, Func):
+        return LossSpec(None, node, False, value)
+    if isinstance(value, Partial) and isinstance(value.func, Func):
+        return LossSpec(None, node, False, value.func)
+    if isinstance(value, Seq):
+        return Seq([_loss_spec(v, getattr(v, "node", None) or node) for v in value.items], value.kind, value.node)
+    if isinstance(value, DictV):
+        return DictV([(k, _loss_spec(v, node)) for k, v in value.items], value.node)
+    return UNKNOWN
+
+
+def _metric_spec(value: Any, node: Optional[cst.CSTNode]) -> Any:
+    if isinstance(value, MetricSpec):
+        return value
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return MetricSpec(value.value, node)
+    if isinstance(value, QName) and value.name.startswith("keras.metrics."):
+        return MetricSpec(value.name.rsplit(".", 1)[-1], node)
+    if isinstance(value, Func):
+        return MetricSpec(None, node, {}, value)
+    if isinstance(value, Partial) and isinstance(value.func, Func):
+        return MetricSpec(None, node, {}, value.func)
+    if isinstance(value, Seq):
+        return Seq([_metric_spec(v, node) for v in value.items], value.kind, value.node)
+    if isinstance(value, DictV):
+        return DictV([(k, _metric_spec(v, node)) for k, v in value.items], value.node)
+    return UNKNOWN
+
+
+def _specs_with_funcs(spec: Any, role: str) -> list:
+    if isinstance(spec, (LossSpec, MetricSpec)):
+        return [(spec, role)] if spec.func is not None else []
+    if isinstance(spec, Seq):
+        return [x for item in spec.items for x in _specs_with_funcs(item, role)]
+    if isinstance(spec, DictV):
+        return [x for _, item in spec.items for x in _specs_with_funcs(item, role)]
+    return []
+
+
+def flatten_specs(spec: Any) -> list:
+    """Every LossSpec/MetricSpec in a compile argument, in order (unknown entries skipped)."""
+    if isinstance(spec, (LossSpec, MetricSpec)):
+        return [spec]
+    if isinstance(spec, Seq):
+        return [x for item in spec.items for x in flatten_specs(item)]
+    if isinstance(spec, DictV):
+        return [x for _, item in spec.items for x in flatten_specs(item)]
+    return []
+
+
+_KERAS_MARKERS = ("keras", "tensorflow", "tf_keras")
+
+
+def analyze(module: cst.Module) -> ModuleFacts:
+    facts = ModuleFacts(module)
+    syntax = _Syntax(facts)
+    module.visit(syntax)
+    for full in facts.imports.values():
+        c = canonical(full)
+        if full.split(".")[0] in _KERAS_MARKERS:
+            facts.mentions_keras = True
+        if c.flavor == "tf_keras":
+            facts.keras_evidence.add("2")
+        if c == "keras.ops" or c.startswith("keras.ops."):
+            facts.keras_evidence.add("3")
+    for call in syntax.raw_calls:
+        name = facts.resolve(call.func)
+        if name is not None:
+            facts.calls.append(CallSite(call, name))
+            if name.startswith("keras.ops."):
+                facts.keras_evidence.add("3")
+        elif isinstance(call.func, cst.Attribute):
+            facts.method_calls.append((call, call.func.attr.value))
+    if facts.mentions_keras:
+        Interpreter(facts).run_module(module)
+    return facts

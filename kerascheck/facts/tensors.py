@@ -1,0 +1,150 @@
+"""Layer construction and application: what a layer does to the shape and activation of a tensor."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import libcst as cst
+
+from kerascheck.facts import keras_api as K
+from kerascheck.facts.names import Canonical
+from kerascheck.facts.values import UNKNOWN, Const, Layer, Model, QName, Seq, Tensor
+
+
+def const(value: Any) -> Any:
+    return value.value if isinstance(value, Const) else None
+
+
+def int_const(value: Any) -> Optional[int]:
+    v = const(value)
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def shape_tuple(value: Any) -> Optional[tuple]:
+    """(28, 28, 1) from a literal tuple/list/int value; None entries for unknown dims."""
+    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return (value.value,)
+    if isinstance(value, Seq):
+        dims = []
+        for item in value.items:
+            v = const(item)
+            if v is None or (isinstance(v, int) and not isinstance(v, bool)):
+                dims.append(v)
+            else:
+                return None
+        return tuple(dims)
+    return None
+
+
+def activation_value(value: Any) -> Optional[str]:
+    if isinstance(value, Const):
+        if value.value is None or isinstance(value.value, str):
+            return K.activation_of(value.value)
+        return None
+    if isinstance(value, QName):
+        return K.activation_of(str(value.name))
+    return None
+
+
+def make_layer(qname: Canonical, node: cst.Call, args: list, kwargs: dict, arg_nodes: dict) -> Layer:
+    cls = qname.rsplit(".", 1)[-1]
+    layer = Layer(cls=cls, qname=qname, node=node, kwargs=kwargs, args=args)
+    if cls in K.UNIT_LAYERS:
+        name, index = K.UNIT_LAYERS[cls]
+        layer.units = int_const(layer.arg(name, index))
+    if "activation" in kwargs:
+        layer.activation = activation_value(kwargs["activation"])
+        layer.activation_node = arg_nodes.get("activation")
+    elif cls in K.LINEAR_DEFAULT:
+        layer.activation = "linear"
+    elif cls in K.ACTIVATION_LAYERS:
+        fixed = K.ACTIVATION_LAYERS[cls]
+        layer.activation = fixed if fixed else activation_value(layer.arg("activation", 0))
+        layer.activation_node = node
+    shape = kwargs.get("input_shape")
+    if shape is not None:
+        layer.input_shape = shape_tuple(shape)
+    elif "input_dim" in kwargs and int_const(kwargs["input_dim"]) is not None:
+        layer.input_shape = (int_const(kwargs["input_dim"]),)
+    elif cls == "InputLayer":
+        layer.input_shape = shape_tuple(kwargs.get("shape", kwargs.get("input_shape", layer.arg("shape", 0))))
+    name = const(kwargs.get("name"))
+    layer.name = name if isinstance(name, str) else None
+    return layer
+
+
+def input_tensor(shape: Optional[tuple], node: cst.CSTNode, name: Optional[str] = None) -> Tensor:
+    if shape is None:
+        return Tensor(node=node, is_input=True, name=name)
+    full = (None,) + tuple(shape)
+    return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name)
+
+
+def apply_layer(layer: Layer, x: Any) -> Tensor:
+    """The tensor `layer(x)` produces, as far as we know it."""
+    src = x if isinstance(x, Tensor) else Tensor()
+    cls = layer.cls
+    if cls in K.TRANSPARENT_LAYERS:
+        return src.derive(layer=layer, node=layer.node, name=layer.name or src.name)
+    if cls in K.ACTIVATION_LAYERS:
+        return src.derive(activation=layer.activation, activation_node=layer.node, layer=layer,
+                          node=layer.node, name=layer.name or src.name)
+    out = Tensor(layer=layer, node=layer.node, name=layer.name)
+    if cls in K.UNIT_LAYERS:
+        out.units = layer.units
+        out.activation = layer.activation
+        out.activation_node = layer.activation_node or layer.node
+        out.rank = K.LAYER_OUTPUT_RANK.get(cls, src.rank)
+        if cls == "Dense" and src.rank is None and layer.input_shape is not None:
+            out.rank = len(layer.input_shape) + 1
+        return out
+    if cls in K.RECURRENT_LAYERS:
+        seq = const(layer.kwargs.get("return_sequences"))
+        out.rank = 3 if seq is True else 2
+        out.units = int_const(layer.arg("units", 0))
+        out.activation = None
+        return out
+    if cls in K.LAYER_OUTPUT_RANK:
+        out.rank = K.LAYER_OUTPUT_RANK[cls]
+        return out
+    if cls == "Lambda":
+        fn = layer.arg("function", 0)
+        squeeze = getattr(fn, "squeeze_call", None)
+        if squeeze is not None:
+            out = src.derive(layer=layer, node=layer.node, squeeze=squeeze, rank=None, units=None, shape=None)
+        return out
+    if cls == "Concatenate":
+        return out  # filled by the caller, which sees the list of inputs
+    return out
+
+
+def sequential_output(model: Model) -> Any:
+    if not model.layers:
+        return UNKNOWN
+    x: Any = None
+    first = model.layers[0]
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Tensor):  # keras.Input(...) as the first element
+            x = layer
+            continue
+        if not isinstance(layer, Layer):
+            x = UNKNOWN
+            continue
+        if layer.cls == "InputLayer":
+            x = input_tensor(layer.input_shape, layer.node)
+            continue
+        if x is None:
+            x = input_tensor(layer.input_shape, layer.node) if layer.input_shape is not None else Tensor()
+        x = apply_layer(layer, x)
+    del first
+    return x if isinstance(x, Tensor) else UNKNOWN
+
+
+def sequential_input(model: Model) -> Optional[Tensor]:
+    for layer in model.layers[:1]:
+        if isinstance(layer, Tensor):
+            return layer
+        if isinstance(layer, Layer):
+            if layer.cls == "InputLayer" or layer.input_shape is not None:
+                return input_tensor(layer.input_shape, layer.node)
+    return None

@@ -1,0 +1,226 @@
+"""The abstract values the facts interpreter computes. Anything not known is UNKNOWN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from dataclasses import field as _f
+from typing import Any, Optional
+
+import libcst as cst
+
+from kerascheck.facts.names import Canonical
+
+
+class Unknown:
+    _inst: "Unknown | None" = None
+
+    def __new__(cls) -> "Unknown":
+        if cls._inst is None:
+            cls._inst = super().__new__(cls)
+        return cls._inst
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(eq=False)
+class Const:
+    value: Any  # int, float, str, bool, None
+
+
+@dataclass(eq=False)
+class Seq:
+    items: list
+    kind: str = "list"  # "list" | "tuple"
+    node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class DictV:
+    items: list  # [(key value, value)]
+    node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+
+    def const_keys(self) -> Optional[list]:
+        keys = []
+        for k, _ in self.items:
+            if not isinstance(k, Const):
+                return None
+            keys.append(k.value)
+        return keys
+
+
+@dataclass(eq=False)
+class QName:
+    """A module attribute of a known library: `keras.layers.Dense`, `tf.squeeze`."""
+
+    name: Canonical
+
+
+@dataclass(eq=False)
+class Func:
+    """A function defined in the analysed module."""
+
+    node: cst.FunctionDef = _f(repr=False)
+    closure: Any = None  # the defining frame's environment
+    bound_self: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass(eq=False)
+class Partial:
+    func: Any
+    args: list
+    kwargs: dict
+
+
+@dataclass(eq=False)
+class ClassRef:
+    node: cst.ClassDef = _f(repr=False)
+    is_model: bool
+    closure: Any = None
+
+
+@dataclass(eq=False)
+class Instance:
+    """`self` inside a class of the module (attributes assigned so far)."""
+
+    cls: ClassRef
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Layer:
+    cls: str  # class name, e.g. "Dense"
+    qname: Canonical
+    node: cst.Call = _f(repr=False)
+    kwargs: dict  # evaluated keyword arguments (values)
+    args: list  # evaluated positional arguments
+    units: Optional[int] = None
+    activation: Optional[str] = None  # canonical name; None = unknown or not applicable
+    activation_node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+    input_shape: Optional[tuple] = None  # declared `input_shape=` (without batch)
+    name: Optional[str] = None
+
+    def arg(self, name: str, index: Optional[int] = None) -> Any:
+        if name in self.kwargs:
+            return self.kwargs[name]
+        if index is not None and index < len(self.args):
+            return self.args[index]
+        return None
+
+
+@dataclass(eq=False)
+class Tensor:
+    units: Optional[int] = None  # size of the last axis
+    rank: Optional[int] = None  # number of axes, batch included
+    activation: Optional[str] = None  # activation applied last (None: unknown)
+    activation_node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+    layer: Optional[Layer] = None  # the layer that produced it
+    node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+    squeeze: Optional[cst.Call] = _f(default=None, repr=False)  # rank-dropping op without axis
+    concat_of: Optional[list] = None  # heads joined into this one tensor
+    concat_node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+    is_input: bool = False
+    shape: Optional[tuple] = None  # full shape with batch (None entries unknown)
+    name: Optional[str] = None
+
+    def derive(self, **changes: Any) -> "Tensor":
+        data = dict(self.__dict__)
+        data.update(changes)
+        return Tensor(**data)
+
+
+@dataclass(eq=False)
+class Array:
+    """Statically known data (NumPy arrays built from literals or np.random/zeros/...)."""
+
+    shape: Optional[tuple]  # with the sample axis; None entries unknown
+    dtype: Optional[str]  # "int" | "float" | "bool" | None
+    node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+    one_hot: bool = False  # built by to_categorical / one_hot / np.eye indexing
+    int_high: Optional[int] = None  # randint's exclusive upper bound (class count)
+
+    @property
+    def rank(self) -> Optional[int]:
+        return None if self.shape is None else len(self.shape)
+
+
+@dataclass(eq=False)
+class LossSpec:
+    name: Optional[str]  # canonical built-in loss name, None for custom
+    node: cst.CSTNode = _f(repr=False)
+    from_logits: Optional[bool] = False  # None when not statically known
+    func: Optional[Func] = None  # custom loss function
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class MetricSpec:
+    name: Optional[str]  # "accuracy", "MeanIoU", ... None for custom
+    node: cst.CSTNode = _f(repr=False)
+    kwargs: dict = field(default_factory=dict)
+    func: Optional[Func] = None
+
+
+@dataclass(eq=False)
+class CompileFact:
+    node: cst.Call = _f(repr=False)
+    loss: Any  # LossSpec | Seq | DictV | UNKNOWN | None (no loss)
+    loss_node: Optional[cst.CSTNode] = _f(repr=False)
+    metrics: Any  # Seq | DictV | UNKNOWN | None
+    keras_flavor: Optional[str] = None
+
+
+@dataclass(eq=False)
+class FitFact:
+    node: cst.Call = _f(repr=False)
+    method: str  # fit | evaluate | train_on_batch | test_on_batch
+    x: Any
+    y: Any
+
+
+@dataclass(eq=False)
+class Model:
+    kind: str  # sequential | functional | subclass
+    node: cst.CSTNode = _f(repr=False)
+    layers: list = field(default_factory=list)  # Sequential: layers in order
+    inputs: Any = UNKNOWN
+    outputs: Any = UNKNOWN  # Tensor | Seq | DictV | UNKNOWN (functional/subclass)
+    compiles: list = field(default_factory=list)
+    fits: list = field(default_factory=list)
+    uncertain: bool = False  # layers were added in a branch/loop we could not follow
+    cls: Optional[ClassRef] = None
+
+    def output_value(self) -> Any:
+        if self.kind != "sequential":
+            return self.outputs
+        from kerascheck.facts.tensors import sequential_output
+
+        return sequential_output(self)
+
+    def output_list(self) -> Optional[list]:
+        """[(name or None, Tensor|UNKNOWN)] for the model's outputs, None if the structure is unknown."""
+        out = self.output_value()
+        if isinstance(out, Tensor):
+            return [(out.name, out)]
+        if isinstance(out, Seq):
+            return [(getattr(t, "name", None), t) for t in out.items]
+        if isinstance(out, DictV):
+            keys = out.const_keys()
+            if keys is None:
+                return None
+            return [(k, v) for k, (_, v) in zip(keys, out.items)]
+        return None
+
+    def single_output(self) -> Optional[Tensor]:
+        out = self.output_value()
+        return out if isinstance(out, Tensor) else None
+
+    def last_compile(self) -> Optional[CompileFact]:
+        return self.compiles[-1] if self.compiles else None

@@ -1,0 +1,66 @@
+"""The one result type that every output format, the cache and the editor server consume."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two 1-based (line, column) positions; end is exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    applicability: str  # "safe" | "unsafe"
+    edits: tuple[Edit, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "applicability": self.applicability,
+            "edits": [asdict(e) for e in self.edits],
+        }
+
+
+@dataclass
+class Finding:
+    path: str
+    line: int  # 1-based
+    column: int  # 1-based, in code points
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    severity: str  # "error" | "warning" | "info"
+    message: str
+    fix: Optional[Fix] = None
+    runtime: Optional[dict[str, str]] = None  # {"status": ..., "detail": ...} in runtime mode
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON contract (README, "JSON output")."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "fix": self.fix.to_dict() if self.fix else None,
+            "runtime": self.runtime,
+        }

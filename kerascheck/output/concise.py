@@ -1,0 +1,18 @@
+"""`concise`: one `path:line:col: CODE message` line per finding (flake8 / ruff concise style)."""
+
+from __future__ import annotations
+
+import re
+
+from kerascheck.output import Report
+
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+def render(report: Report) -> str:
+    lines = []
+    for f in report.findings:
+        # One finding per line is the contract (grep, editors' error parsers): fold any line breaks.
+        message = _NEWLINES.sub(" ", f.message)
+        lines.append(f"{f.path}:{f.line}:{f.column}: {f.code} {message}")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,73 @@
+"""`lsp`: LSP `PublishDiagnosticsParams` objects (one per file), 0-based, UTF-16 positions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+from kerascheck.catalogue import DOCS_URL
+from kerascheck.finding import Finding
+from kerascheck.output import Report
+
+_SEVERITY = {"error": 1, "warning": 2, "info": 3}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks LSP recognises
+
+
+def utf16_character(text: Optional[str], column: int) -> int:
+    """0-based UTF-16 offset of the 1-based code-point `column` in `text` (column-1 without text)."""
+    index = max(column - 1, 0)
+    if text is None:
+        return index
+    head = text[:index]
+    return len(head.encode("utf-16-le", "surrogatepass")) // 2 + (index - len(head))
+
+
+def _position(lines: Optional[list[str]], line: int, column: int) -> dict[str, int]:
+    text = None
+    if lines is not None and 1 <= line <= len(lines):
+        text = lines[line - 1]
+    return {"line": max(line - 1, 0), "character": utf16_character(text, column)}
+
+
+def _diagnostic(f: Finding, report: Report, lines: Optional[list[str]]) -> dict[str, Any]:
+    meta = report.catalogue.get(f.code)
+    href = meta.url if meta is not None else DOCS_URL.format(code=f.code)
+    return {
+        "range": {
+            "start": _position(lines, f.line, f.column),
+            "end": _position(lines, f.end_line, f.end_column),
+        },
+        "severity": _SEVERITY.get(f.severity, 2),
+        "code": f.code,
+        "codeDescription": {"href": href},
+        "source": "kerascheck",
+        "message": f.message,
+        "data": {"fix": f.fix.to_dict() if f.fix else None, "name": f.name},
+    }
+
+
+def file_uri(root: Path, path: str) -> str:
+    return (Path(root) / path).resolve().as_uri()
+
+
+def build(report: Report) -> list[dict[str, Any]]:
+    by_path: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        by_path.setdefault(f.path, []).append(f)
+    out = []
+    for path in sorted(by_path):
+        source = report.sources.get(path)
+        lines = _LINE_BREAK.split(source) if source is not None else None
+        out.append(
+            {
+                "uri": file_uri(report.root, path),
+                "diagnostics": [_diagnostic(f, report, lines) for f in by_path[path]],
+            }
+        )
+    return out
+
+
+def render(report: Report) -> str:
+    return json.dumps(build(report), indent=2) + "\n"

@@ -1,0 +1,42 @@
+"""The rule base class. A rule reads the facts of one module and yields hits; the engine turns hits
+into Findings (positions, severity, suppression) and the catalogue supplies everything declarative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Iterator, Optional
+
+import libcst as cst
+
+from kerascheck.catalogue import RuleMeta
+
+if TYPE_CHECKING:
+    from kerascheck.facts.interp import ModuleFacts
+
+
+@dataclass
+class Hit:
+    node: cst.CSTNode
+    message: str
+    fix_edits: Optional[list] = None  # [(node, replacement_code)] resolved to Edits by the engine
+    fix_message: Optional[str] = None
+
+
+class Rule:
+    code: ClassVar[str]
+    meta: ClassVar[RuleMeta]
+    registry: ClassVar[dict[str, type["Rule"]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:
+            if cls.code in Rule.registry:
+                raise RuntimeError(f"two implementations of {cls.code}")
+            Rule.registry[cls.code] = cls
+
+    def hit(self, node: cst.CSTNode, **fields: object) -> Hit:
+        return Hit(node, self.meta.message.format(**fields))
+
+    def check(self, facts: "ModuleFacts") -> Iterator[Hit]:
+        raise NotImplementedError
