@@ -1,0 +1,27 @@
+"""Every end-to-end fixture gets exactly the findings its header announces (good ones: none)."""
+
+import pytest
+
+from fixture_spec import all_fixtures
+
+FIXTURES = all_fixtures()
+
+
+def test_every_rule_with_examples_has_fixtures():
+    from kerascheck.catalogue import load_catalogue
+
+    have = {fx.path.parent.name for fx in FIXTURES if fx.bad} & {fx.path.parent.name for fx in FIXTURES if not fx.bad}
+    missing = [c for c, m in load_catalogue().items() if not c.startswith("KC9") and c not in have]
+    assert not missing, f"rules without a bad and a good end-to-end fixture: {missing}"
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=[f.id for f in FIXTURES])
+def test_fixture_findings(lint, fx):
+    text = fx.path.read_text(encoding="utf-8")
+    versions = [fx.keras] if fx.keras else ["2", "3"]
+    for keras in versions:
+        got = sorted((f.code, f.line) for f in lint(text, keras=keras, path=fx.id) if not f.code.startswith("KC9"))
+        want = sorted(fx.expect) if fx.bad else []
+        assert got == want, f"Keras {keras}: {fx.id}"
+    if fx.bad:
+        assert fx.expect, f"{fx.id}: a bad fixture needs a kc-expect header"
