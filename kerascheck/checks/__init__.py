@@ -15,7 +15,7 @@ import pkgutil
 from kerascheck.catalogue import load_catalogue
 from kerascheck.rule import Rule
 
-META_CODES = {"KC901", "KC902", "KC903", "KC904"}  # produced by the engine itself
+META_CODES = {"KC901", "KC902", "KC903", "KC904", "KC905"}  # produced by the engine and runtime mode
 
 
 def load_rules() -> dict[str, type[Rule]]:

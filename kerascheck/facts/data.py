@@ -74,11 +74,16 @@ def literal_array(value: Any) -> Optional[Array]:
 def numpy_call(name: str, args: list, kwargs: dict, node: Any) -> Any:
     """The Array a NumPy constructor returns, or UNKNOWN. `name` is canonical (np.random.rand)."""
     short = name.rsplit(".", 1)[-1]
+    if name in ("np.random.RandomState", "np.random.default_rng"):
+        # a seeded generator: rng.randint(...) / rng.integers(...) / rng.random(...) draw like np.random.*
+        from kerascheck.facts.names import canonical
+
+        return QName(canonical("numpy.random"))
     if name.startswith("np.random.") or name.startswith("rng."):
         if short in ("rand", "randn"):
             dims = [int_const(a) for a in args]
             if all(d is not None for d in dims) and dims:
-                return Array(tuple(dims), "float", node)
+                return Array(tuple(dims), "float", node, continuous=True)
             return UNKNOWN
         if short in ("randint", "integers"):
             size = kwargs.get("size", args[2] if len(args) > 2 else None)
@@ -95,7 +100,7 @@ def numpy_call(name: str, args: list, kwargs: dict, node: Any) -> Any:
             else:
                 size = kwargs.get("size", args[0] if args else None)
             shape = _size(size)
-            return Array(shape, "float", node) if shape is not None else UNKNOWN
+            return Array(shape, "float", node, continuous=True) if shape is not None else UNKNOWN
         return UNKNOWN
     if short in ("zeros", "ones", "empty", "full"):
         shape = _size(kwargs.get("shape", args[0] if args else None))
@@ -109,11 +114,12 @@ def numpy_call(name: str, args: list, kwargs: dict, node: Any) -> Any:
     if short in ("array", "asarray"):
         arr = literal_array(args[0]) if args else None
         if arr is None and args and isinstance(args[0], Array):
-            arr = Array(args[0].shape, args[0].dtype, node, args[0].one_hot, args[0].int_high)
+            arr = Array(args[0].shape, args[0].dtype, node, args[0].one_hot, args[0].int_high,
+                        continuous=args[0].continuous)
         if arr is None:
             return UNKNOWN
         kind = dtype_kind(kwargs.get("dtype")) if "dtype" in kwargs else arr.dtype
-        return Array(arr.shape, kind, node, arr.one_hot, arr.int_high)
+        return Array(arr.shape, kind, node, arr.one_hot, arr.int_high, continuous=arr.continuous and kind == "float")
     if short == "expand_dims" and args and isinstance(args[0], Array):
         return expand_dims(args[0], int_const(kwargs.get("axis", args[1] if len(args) > 1 else None)), node)
     if short == "eye":
@@ -130,7 +136,7 @@ def expand_dims(arr: Array, axis: Optional[int], node: Any) -> Any:
     if not 0 <= pos <= len(shape):
         return UNKNOWN
     shape.insert(pos, 1)
-    return Array(tuple(shape), arr.dtype, node, arr.one_hot, arr.int_high)
+    return Array(tuple(shape), arr.dtype, node, arr.one_hot, arr.int_high, continuous=arr.continuous)
 
 
 def reshape(arr: Array, args: list, node: Any) -> Any:
@@ -147,7 +153,8 @@ def reshape(arr: Array, args: list, node: Any) -> Any:
             new = tuple(None if d == -1 else d for d in new)
         else:
             new = tuple(total // rest if d == -1 else d for d in new)
-    return Array(new, arr.dtype, node, arr.one_hot and new[-1:] == arr.shape[-1:], arr.int_high)
+    return Array(new, arr.dtype, node, arr.one_hot and new[-1:] == arr.shape[-1:], arr.int_high,
+                 continuous=arr.continuous)
 
 
 def one_hot(labels: Any, n: Optional[int], node: Any) -> Any:
@@ -162,12 +169,19 @@ def one_hot(labels: Any, n: Optional[int], node: Any) -> Any:
     return Array(shape + (n,), "float", node, one_hot=True)
 
 
+def eye_rows(eye: Array, labels: Array, node: Any) -> Any:
+    """np.eye(C)[labels]: integer labels of shape S become one-hot rows of shape S + (C,)."""
+    if eye.shape is None or len(eye.shape) != 2 or labels.shape is None or labels.dtype != "int":
+        return UNKNOWN
+    return Array(labels.shape + (eye.shape[1],), eye.dtype, node, one_hot=True)
+
+
 def subscript(arr: Array, index: list, node: Any) -> Any:
     """a[..., None], a[:, :, np.newaxis], a[:100] — the shapes we can follow."""
     if arr.shape is None:
         return UNKNOWN
     if len(index) == 2 and index[0] == "..." and index[1] == "newaxis":
-        return Array(arr.shape + (1,), arr.dtype, node, False, arr.int_high)
+        return Array(arr.shape + (1,), arr.dtype, node, False, arr.int_high, continuous=arr.continuous)
     if index and all(i in (":", "newaxis", "slice") for i in index):
         shape = list(arr.shape)
         out, pos = [], 0
@@ -180,5 +194,5 @@ def subscript(arr: Array, index: list, node: Any) -> Any:
                 out.append(None if i == "slice" and pos == 0 else shape[pos])
                 pos += 1
         out.extend(shape[pos:])
-        return Array(tuple(out), arr.dtype, node, arr.one_hot, arr.int_high)
+        return Array(tuple(out), arr.dtype, node, arr.one_hot, arr.int_high, continuous=arr.continuous)
     return UNKNOWN

@@ -12,12 +12,12 @@ import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings
+from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, module_name
 from kerascheck.facts.tensors import (apply_layer, const, input_tensor, int_const, make_layer,
                                       sequential_input, shape_tuple)
 from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
-                                     Func, Instance, Layer, LossSpec, MetricSpec, Model, Partial, QName,
-                                     Seq, Tensor)
+                                     Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, Partial,
+                                     QName, Seq, Tensor)
 
 MAX_DEPTH = 8
 MAX_CALLS = 400
@@ -54,6 +54,19 @@ class CallSite:
 
 
 @dataclass
+class ImportSite:
+    """One imported name: `alias` is the ImportAlias node, `stmt` the Import/ImportFrom statement,
+    `path` the full dotted path it imports as written (`keras.layers.core.Dense`, `keras.utils.np_utils`),
+    `guarded` True when the import sits directly in a `try:` whose handlers catch ImportError."""
+
+    alias: cst.ImportAlias
+    stmt: cst.CSTNode
+    local: str
+    path: str
+    guarded: bool = False
+
+
+@dataclass
 class ModuleFacts:
     module: cst.Module
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
@@ -62,12 +75,31 @@ class ModuleFacts:
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)  # every call to a resolvable dotted name
     method_calls: list[tuple[cst.Call, str]] = field(default_factory=list)  # x.name(...) calls
+    import_sites: list[ImportSite] = field(default_factory=list)  # every import alias, in order
+    # every dotted name `a.b.c` whose head is an imported name: (node, qualified name as written)
+    references: list[tuple[cst.Attribute, str]] = field(default_factory=list)
+    # every maximal dotted name `a.b.c` in the module, imported head or not (`self.model.optimizer.lr`)
+    dotted_names: list[tuple[cst.Attribute, str]] = field(default_factory=list)
+    stores: set[int] = field(default_factory=set)  # id() of Attribute nodes assigned to (`x.lr = ...`)
+    # method calls whose receiver the interpreter knows: (call node, receiver value, method name)
+    receivers: list[tuple[cst.Call, Any, str]] = field(default_factory=list)
     keras_evidence: set = field(default_factory=set)  # Keras majors the code itself implies
     mentions_keras: bool = False
     keras_versions: frozenset = frozenset({"2", "3"})  # set by the engine from settings + evidence
 
     def resolve(self, expr: cst.BaseExpression) -> Optional[Canonical]:
         return resolve_dotted(expr, self.imports)
+
+    def qualify(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The fully qualified dotted name as written, before canonicalisation (old module paths such
+        as `keras.layers.core.Dense` stay as they are)."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        if head not in self.imports:
+            return None
+        return self.imports[head] + ("." + rest if rest else "")
 
 
 def resolve_dotted(expr: cst.BaseExpression, imports: dict[str, str]) -> Optional[Canonical]:
@@ -87,20 +119,66 @@ class _Syntax(cst.CSTVisitor):
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.raw_calls: list[cst.Call] = []
+        self.guarded: set[int] = set()  # id() of imports inside `try: ... except ImportError:`
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: cst.Import) -> bool:
         for local, full in import_bindings(node):
             self.facts.imports.setdefault(local, full)
+        self._import_nodes(node)
+        return False  # only names inside
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         for local, full in import_bindings(node):
             self.facts.imports.setdefault(local, full)
+        self._import_nodes(node)
+        return False
+
+    def _import_nodes(self, node: cst.Import | cst.ImportFrom) -> None:
+        aliases = node.names if not isinstance(node.names, cst.ImportStar) else []
+        for alias, (local, _) in zip(aliases, import_bindings(node)):
+            full = module_name(alias.name)
+            if isinstance(node, cst.ImportFrom):
+                full = f"{module_name(node.module)}.{full}"
+            self.facts.import_sites.append(ImportSite(alias, node, local, full, id(node) in self.guarded))
+
+    def visit_Try(self, node: cst.Try) -> None:
+        if any(_catches_import_error(h) for h in node.handlers):
+            for stmt in node.body.body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    self.guarded.update(id(s) for s in stmt.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+
+    def visit_Attribute(self, node: cst.Attribute) -> Optional[bool]:
+        name = dotted(node)
+        if name is None:
+            return True
+        self.facts.dotted_names.append((node, name))
+        return False  # a plain dotted chain holds nothing else to visit
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.facts.stores.add(id(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.facts.stores.add(id(node.target))
 
     def visit_Call(self, node: cst.Call) -> None:
         self.raw_calls.append(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.facts.functions.setdefault(node.name.value, node)
+
+
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+    for t in types:
+        expr = t.value if isinstance(t, cst.Element) else t
+        if (dotted(expr) or "").rsplit(".", 1)[-1] in ("ImportError", "ModuleNotFoundError", "Exception",
+                                                          "BaseException"):
+            return True
+    return False
 
 
 def _requalify(name: Canonical) -> str:
@@ -243,10 +321,10 @@ class Interpreter:
             return self.exec_block(node.body, frame)
         if isinstance(node, (cst.For, cst.While)):
             if isinstance(node, cst.For):
-                self.eval(node.iter, frame)
+                iterable = self.eval(node.iter, frame)
                 saved = frame.env
                 frame.env = dict(saved)
-                self.bind(node.target, UNKNOWN, frame)
+                self.bind(node.target, _element(iterable), frame)
                 inner = frame.env
                 frame.env = saved
                 frame.branch += 1
@@ -323,6 +401,10 @@ class Interpreter:
             owner = self.eval(target.value, frame)
             if isinstance(owner, Instance):
                 owner.attrs[target.attr.value] = value
+        elif isinstance(target, cst.Subscript):
+            owner = self.eval(target.value, frame)
+            if isinstance(owner, (Seq, DictV)):
+                owner.unsure = True  # `outs[i] = ...` / `losses["b"] = ...`
 
     def _is_model_class(self, node: cst.ClassDef, frame: _Frame) -> bool:
         for base in node.bases:
@@ -424,7 +506,9 @@ class Interpreter:
                     kind = "float"
                 elif isinstance(other, Array) and other.dtype != arr.dtype:
                     kind = None
-                return Array(arr.shape, kind, node, False, None)
+                real = (arr.continuous or (isinstance(other, Array) and other.continuous)) and \
+                    isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
+                return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float")
         for t in (a, b):
             if isinstance(t, Tensor):
                 return Tensor(rank=t.rank, units=t.units, shape=t.shape, node=node)
@@ -448,6 +532,10 @@ class Interpreter:
                 lst = base.output_list()
                 return Seq([t for _, t in lst]) if lst else UNKNOWN
             return Method(base, attr)
+        if isinstance(base, (MetricSpec, MetricItem)):
+            return Method(base, attr)
+        if isinstance(base, DictV):
+            return Method(base, attr)  # so `d.update(...)` marks the dict unsure
         if isinstance(base, (Array, Seq, Layer, Tensor)):
             if isinstance(base, (Array, Tensor)) and attr == "shape":
                 shape = base.shape
@@ -457,6 +545,11 @@ class Interpreter:
 
     def subscript(self, node: cst.Subscript, frame: _Frame) -> Any:
         base = self.eval(node.value, frame)
+        if isinstance(base, Array) and base.one_hot and len(node.slice) == 1 and \
+                isinstance(node.slice[0].slice, cst.Index):
+            key = self.eval(node.slice[0].slice.value, frame)
+            if isinstance(key, Array):
+                return D.eye_rows(base, key, node)  # np.eye(C)[labels]
         if isinstance(base, Array):
             index = []
             for el in node.slice:
@@ -519,6 +612,7 @@ class Interpreter:
             out = func.output_value()
             return out.derive(node=node) if isinstance(out, Tensor) else UNKNOWN
         if isinstance(func, Method):
+            self.facts.receivers.append((node, func.obj, func.name))
             return self.call_method(func, node, args, kwargs, arg_nodes, frame)
         if isinstance(func, Partial):
             return UNKNOWN
@@ -558,12 +652,20 @@ class Interpreter:
         if name.startswith("keras.losses."):
             canon = K.loss_name(short)
             if short[:1].isupper():
-                fl = kwargs.get("from_logits", Const(False))
+                pos = K.FROM_LOGITS_POSITION.get(canon or "")
+                if "from_logits" in kwargs:
+                    fl = kwargs["from_logits"]
+                elif pos is not None and pos < len(args):
+                    fl = args[pos]
+                elif any(a.star for a in node.args):
+                    fl = UNKNOWN  # *args / **kwargs may carry from_logits
+                else:
+                    fl = Const(False)
                 from_logits = const(fl) if isinstance(fl, Const) and isinstance(fl.value, bool) else None
                 return LossSpec(canon, node, from_logits, None, kwargs)
             return UNKNOWN
         if name.startswith("keras.metrics.") and short[:1].isupper():
-            return MetricSpec(short, node, kwargs)
+            return MetricSpec(short, node, kwargs, args=args)
         if name in ("keras.utils.to_categorical", "keras.utils.np_utils.to_categorical"):
             n = int_const(kwargs.get("num_classes", args[1] if len(args) > 1 else None))
             return D.one_hot(args[0] if args else None, n, node)
@@ -614,17 +716,21 @@ class Interpreter:
             if name in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
                 x = kwargs.get("x", args[0] if args else UNKNOWN)
                 y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
-                obj.fits.append(FitFact(node, name, x, y))
+                obj.fits.append(FitFact(node, name, x, y, obj.last_compile()))
                 return UNKNOWN
             return UNKNOWN
         if isinstance(obj, Array):
             if name == "reshape":
                 return D.reshape(obj, args, node)
             if name == "astype" and args:
-                return Array(obj.shape, D.dtype_kind(args[0]), node, obj.one_hot, obj.int_high)
+                kind = D.dtype_kind(args[0])
+                return Array(obj.shape, kind, node, obj.one_hot, obj.int_high,
+                             continuous=obj.continuous and kind == "float")
             if name in ("copy", "squeeze") and name == "copy":
                 return obj
             return UNKNOWN
+        if isinstance(obj, (Seq, DictV)) and (name in _MUTATORS or (name == "append" and frame.branch)):
+            obj.unsure = True  # its length/keys are no longer known for sure
         if isinstance(obj, Seq) and name == "append" and args:
             obj.items.append(args[0])
             return Const(None)
@@ -704,6 +810,18 @@ class Interpreter:
         pass
 
 
+def _element(iterable: Any) -> Any:
+    """What a `for` loop over a value binds: the metric objects of `model.metrics`, else UNKNOWN."""
+    if isinstance(iterable, Method) and isinstance(iterable.obj, Model) and iterable.name == "metrics":
+        return MetricItem(iterable.obj)
+    return UNKNOWN
+
+
+# Methods that change a list's or dict's length or keys in ways the interpreter does not follow.
+_MUTATORS = {"extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "__setitem__",
+             "__delitem__"}
+
+
 def _find_method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
     for stmt in cls.body.body:
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
@@ -744,9 +862,10 @@ def _loss_spec(value: Any, node: Optional[cst.CSTNode]) -> Any:
     if isinstance(value, Partial) and isinstance(value.func, Func):
         return LossSpec(None, node, False, value.func)
     if isinstance(value, Seq):
-        return Seq([_loss_spec(v, getattr(v, "node", None) or node) for v in value.items], value.kind, value.node)
+        return Seq([_loss_spec(v, getattr(v, "node", None) or node) for v in value.items], value.kind, value.node,
+                   value.unsure)
     if isinstance(value, DictV):
-        return DictV([(k, _loss_spec(v, node)) for k, v in value.items], value.node)
+        return DictV([(k, _loss_spec(v, node)) for k, v in value.items], value.node, value.unsure)
     return UNKNOWN
 
 
@@ -761,11 +880,26 @@ def _metric_spec(value: Any, node: Optional[cst.CSTNode]) -> Any:
         return MetricSpec(None, node, {}, value)
     if isinstance(value, Partial) and isinstance(value.func, Func):
         return MetricSpec(None, node, {}, value.func)
+    nodes = _item_nodes(value)  # each string metric reports at its own element, not at the list
     if isinstance(value, Seq):
-        return Seq([_metric_spec(v, node) for v in value.items], value.kind, value.node)
+        return Seq([_metric_spec(v, nodes[i] if nodes else node) for i, v in enumerate(value.items)],
+                   value.kind, value.node)
     if isinstance(value, DictV):
-        return DictV([(k, _metric_spec(v, node)) for k, v in value.items], value.node)
+        return DictV([(k, _metric_spec(v, nodes[i] if nodes else node)) for i, (k, v) in enumerate(value.items)],
+                     value.node)
     return UNKNOWN
+
+
+def _item_nodes(value: Any) -> Optional[list]:
+    """The element nodes of a literal list/tuple/dict value, when they still match its items."""
+    node = getattr(value, "node", None)
+    if isinstance(value, Seq) and isinstance(node, (cst.List, cst.Tuple)):
+        elements = [el.value for el in node.elements]
+    elif isinstance(value, DictV) and isinstance(node, cst.Dict):
+        elements = [el.value for el in node.elements if isinstance(el, cst.DictElement)]
+    else:
+        return None
+    return elements if len(elements) == len(value.items) else None
 
 
 def _specs_with_funcs(spec: Any, role: str) -> list:
@@ -804,6 +938,10 @@ def analyze(module: cst.Module) -> ModuleFacts:
             facts.keras_evidence.add("2")
         if c == "keras.ops" or c.startswith("keras.ops."):
             facts.keras_evidence.add("3")
+    for node, name in facts.dotted_names:
+        head, _, rest = name.partition(".")
+        if head in facts.imports:
+            facts.references.append((node, facts.imports[head] + "." + rest))
     for call in syntax.raw_calls:
         name = facts.resolve(call.func)
         if name is not None:

@@ -45,6 +45,12 @@ CATEGORICAL_LOSSES = {"categorical_crossentropy", "categorical_focal_crossentrop
 SPARSE_LOSSES = {"sparse_categorical_crossentropy"}
 BINARY_LOSSES = {"binary_crossentropy", "binary_focal_crossentropy"}
 CROSSENTROPY_LOSSES = CATEGORICAL_LOSSES | SPARSE_LOSSES | BINARY_LOSSES
+# Positional index of `from_logits` in the loss classes' constructors (same in Keras 2.15 and 3):
+# `SparseCategoricalCrossentropy(True)` means from_logits=True.
+FROM_LOGITS_POSITION = {
+    "categorical_crossentropy": 0, "sparse_categorical_crossentropy": 0, "binary_crossentropy": 0,
+    "binary_focal_crossentropy": 3, "categorical_focal_crossentropy": 2,
+}
 
 
 def loss_name(text: str) -> Optional[str]:
@@ -130,29 +136,280 @@ SQUEEZE_FUNCS = {"tf.squeeze", "keras.ops.squeeze", "keras.backend.squeeze", "np
 # --- metrics ----------------------------------------------------------------------------------------
 IOU_METRICS = {"MeanIoU", "IoU", "OneHotMeanIoU", "OneHotIoU", "BinaryIoU"}
 
-# --- Keras 3 API removals (verified on Keras 3.15; see keras-truth a3 and i5) -------------------------
-# `keras.backend` in Keras 3 keeps only a handful of configuration helpers.
-KERAS3_BACKEND_KEEPS = {
-    "epsilon", "set_epsilon", "floatx", "set_floatx", "image_data_format", "set_image_data_format",
-    "clear_session", "backend", "is_keras_tensor", "get_uid", "is_float_dtype", "is_int_dtype",
-    "standardize_dtype", "result_type", "set_dtype_policy", "random_normal", "random_uniform",
-    "is_tensor", "name_scope", "device", "KerasTensor", "Variable", "set_image_dim_ordering",
+# --- Keras 2 -> 3 API removals ------------------------------------------------------------------------
+# Every table below was read from `dir()` and checked by calling the API on Keras 3.15.1 (TF 2.21) and
+# Keras 2.15.0 (TF 2.15); the end-to-end fixtures under tests/fixtures/KC5xx re-check them.
+
+# dir(keras.backend) on Keras 3.15: the only names Keras 3's `keras.backend` has.
+KERAS3_BACKEND_KEEPS = frozenset({
+    "backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype",
+    "is_int_dtype", "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format",
+    "standardize_dtype",
+})
+# dir(keras.backend) on Keras 2.15 minus the above: on Keras 3 each raises
+# `AttributeError: module 'keras.backend' has no attribute '<name>'`.
+KERAS2_BACKEND_REMOVED = frozenset({
+    "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten", "batch_get_value",
+    "batch_normalization", "batch_set_value", "bias_add", "binary_crossentropy", "binary_focal_crossentropy",
+    "cast", "cast_to_floatx", "categorical_crossentropy", "categorical_focal_crossentropy", "clip",
+    "concatenate", "constant", "conv1d", "conv2d", "conv2d_transpose", "conv3d", "cos", "count_params",
+    "ctc_batch_cost", "ctc_decode", "ctc_label_dense_to_sparse", "cumprod", "cumsum", "depthwise_conv2d",
+    "dot", "dropout", "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten", "foldl",
+    "foldr", "function", "gather", "get_value", "gradients", "greater", "greater_equal", "hard_sigmoid",
+    "in_test_phase", "in_top_k", "in_train_phase", "int_shape", "is_sparse", "l2_normalize",
+    "learning_phase", "learning_phase_scope", "less", "less_equal", "local_conv1d", "local_conv2d", "log",
+    "manual_variable_initialization", "map_fn", "max", "maximum", "mean", "min", "minimum",
+    "moving_average_update", "name_scope", "ndim", "normalize_batch_in_training", "not_equal", "one_hot",
+    "ones", "ones_like", "permute_dimensions", "placeholder", "pool2d", "pool3d", "pow", "print_tensor",
+    "prod", "random_bernoulli", "random_binomial", "random_normal", "random_normal_variable",
+    "random_uniform", "random_uniform_variable", "relu", "repeat", "repeat_elements", "reset_uids",
+    "reshape", "resize_images", "resize_volumes", "reverse", "rnn", "round", "separable_conv2d",
+    "set_learning_phase", "set_value", "shape", "sigmoid", "sign", "sin", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "spatial_2d_padding", "spatial_3d_padding", "sqrt", "square",
+    "squeeze", "stack", "std", "stop_gradient", "sum", "switch", "tanh", "temporal_padding", "tile",
+    "to_dense", "transpose", "truncated_normal", "update", "update_add", "update_sub", "var", "variable",
+    "zeros", "zeros_like",
+})
+# TF1 session helpers: not in keras.backend since Keras 2.13, and not in Keras 3 either.
+BACKEND_SESSION_FUNCS = frozenset({"set_session", "get_session"})
+# `tf.keras.backend` under Keras 3 (TF >= 2.16) is a legacy shim (`keras._tf_keras.keras.backend`) that
+# still has the math functions (tf.keras.backend.sum works) but lacks these Keras 2.15 names:
+TF_KERAS_BACKEND_MISSING = frozenset({
+    "function", "in_test_phase", "in_train_phase", "learning_phase", "learning_phase_scope",
+    "local_conv1d", "local_conv2d", "manual_variable_initialization", "normalize_batch_in_training",
+    "placeholder", "print_tensor", "random_binomial", "reset_uids", "set_learning_phase",
+})
+# The module each backend spelling names in the AttributeError Keras 3 raises.
+BACKEND_MODULES = {
+    "keras.backend": "keras.backend",
+    "tf.keras.backend": "tensorflow.keras.backend",
+    "tf.compat.v1.keras.backend": "keras._tf_keras.keras.backend",
+    "tf.compat.v2.keras.backend": "keras._tf_keras.keras.backend",
 }
-# keras.backend function -> its keras.ops replacement, where the signature matches.
+
+
+def backend_missing_on_keras3(module: str, fn: str) -> bool:
+    """Does `<module>.<fn>` raise AttributeError on Keras 3? `module` is a canonical backend spelling
+    (`keras.backend` for Keras 3's own module, `tf.keras.backend` for TensorFlow's shim)."""
+    if module == "keras.backend":
+        return fn in KERAS2_BACKEND_REMOVED or fn in BACKEND_SESSION_FUNCS
+    if module in BACKEND_MODULES:
+        return fn in TF_KERAS_BACKEND_MISSING or fn in BACKEND_SESSION_FUNCS
+    return False
+
+
+# keras.backend function -> the keras.ops call with the same meaning. Checked by running both on the
+# same inputs (Keras 2.15 keras.backend vs Keras 3.15 keras.ops); where a default differs, the
+# replacement spells the Keras 2 default out (argmax, cumsum, concatenate, expand_dims, gather).
 BACKEND_TO_OPS = {
-    "sum": "sum", "mean": "mean", "max": "max", "min": "min", "abs": "abs", "sqrt": "sqrt",
-    "square": "square", "exp": "exp", "log": "log", "pow": "power", "round": "round",
-    "sign": "sign", "clip": "clip", "argmax": "argmax", "argmin": "argmin", "cast": "cast",
-    "one_hot": "one_hot", "flatten": "ravel", "reshape": "reshape", "concatenate": "concatenate",
-    "stack": "stack", "dot": "dot", "transpose": "transpose", "expand_dims": "expand_dims",
-    "squeeze": "squeeze", "sigmoid": "sigmoid", "softmax": "softmax", "relu": "relu",
-    "tanh": "tanh", "maximum": "maximum", "minimum": "minimum", "equal": "equal",
-    "greater": "greater", "less": "less", "zeros_like": "zeros_like", "ones_like": "ones_like",
-    "std": "std", "var": "var", "prod": "prod", "cumsum": "cumsum", "binary_crossentropy": None,
-    "categorical_crossentropy": None, "int_shape": None, "shape": "shape", "get_value": None,
-    "set_value": None, "variable": None, "constant": None, "batch_dot": None, "gather": "take",
-    "permute_dimensions": "transpose", "repeat_elements": "repeat", "tile": "tile",
-    "l2_normalize": None, "all": "all", "any": "any", "switch": "where", "floor": "floor",
-    "ceil": "ceil", "dtype": None, "ndim": "ndim", "eval": None, "function": None,
-    "placeholder": None, "count_params": None, "batch_flatten": None, "sparse_categorical_crossentropy": None,
+    "abs": "keras.ops.abs", "all": "keras.ops.all", "any": "keras.ops.any", "arange": "keras.ops.arange",
+    "argmax": "keras.ops.argmax(x, axis=-1)", "argmin": "keras.ops.argmin(x, axis=-1)",
+    "binary_crossentropy": "keras.ops.binary_crossentropy", "cast": "keras.ops.cast",
+    "categorical_crossentropy": "keras.ops.categorical_crossentropy", "clip": "keras.ops.clip",
+    "concatenate": "keras.ops.concatenate(tensors, axis=-1)", "constant": "keras.ops.convert_to_tensor",
+    "cos": "keras.ops.cos", "cumprod": "keras.ops.cumprod(x, axis=0)", "cumsum": "keras.ops.cumsum(x, axis=0)",
+    "dot": "keras.ops.dot", "elu": "keras.ops.elu", "equal": "keras.ops.equal", "exp": "keras.ops.exp",
+    "expand_dims": "keras.ops.expand_dims(x, axis=-1)", "eye": "keras.ops.eye", "flatten": "keras.ops.ravel",
+    "gather": "keras.ops.take(x, indices, axis=0)", "greater": "keras.ops.greater",
+    "greater_equal": "keras.ops.greater_equal", "int_shape": "keras.ops.shape", "less": "keras.ops.less",
+    "less_equal": "keras.ops.less_equal", "log": "keras.ops.log", "map_fn": "keras.ops.map",
+    "max": "keras.ops.max", "maximum": "keras.ops.maximum", "mean": "keras.ops.mean", "min": "keras.ops.min",
+    "minimum": "keras.ops.minimum", "ndim": "keras.ops.ndim", "not_equal": "keras.ops.not_equal",
+    "one_hot": "keras.ops.one_hot", "ones": "keras.ops.ones", "ones_like": "keras.ops.ones_like",
+    "permute_dimensions": "keras.ops.transpose", "pow": "keras.ops.power", "prod": "keras.ops.prod",
+    "relu": "keras.ops.relu", "repeat_elements": "keras.ops.repeat", "reshape": "keras.ops.reshape",
+    "reverse": "keras.ops.flip", "round": "keras.ops.round", "shape": "keras.ops.shape",
+    "sigmoid": "keras.ops.sigmoid", "sign": "keras.ops.sign", "sin": "keras.ops.sin",
+    "softmax": "keras.ops.softmax", "softplus": "keras.ops.softplus", "softsign": "keras.ops.softsign",
+    "sparse_categorical_crossentropy": "keras.ops.sparse_categorical_crossentropy", "sqrt": "keras.ops.sqrt",
+    "square": "keras.ops.square", "squeeze": "keras.ops.squeeze", "stack": "keras.ops.stack",
+    "std": "keras.ops.std", "stop_gradient": "keras.ops.stop_gradient", "sum": "keras.ops.sum",
+    "switch": "keras.ops.where", "tanh": "keras.ops.tanh", "tile": "keras.ops.tile",
+    "transpose": "keras.ops.transpose", "var": "keras.ops.var", "zeros": "keras.ops.zeros",
+    "zeros_like": "keras.ops.zeros_like",
 }
+# Removed backend names without a same-meaning keras.ops function: what to write instead.
+BACKEND_OTHER_FIX = {
+    "get_value": "use `keras.ops.convert_to_numpy(x)` (or `x.numpy()`)",
+    "batch_get_value": "use `[keras.ops.convert_to_numpy(v) for v in variables]`",
+    "eval": "use `keras.ops.convert_to_numpy(x)`",
+    "set_value": "use `variable.assign(value)`",
+    "batch_set_value": "call `variable.assign(value)` for each pair",
+    "update": "use `variable.assign(value)`",
+    "update_add": "use `variable.assign_add(value)`",
+    "update_sub": "use `variable.assign_sub(value)`",
+    "variable": "use `keras.Variable(value)`",
+    "dtype": "use `x.dtype`",
+    "cast_to_floatx": "use `keras.ops.cast(x, keras.config.floatx())`",
+    "batch_flatten": "use `keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))`",
+    "batch_dot": "use `keras.ops.einsum` or `keras.ops.matmul`",
+    "l2_normalize": "use `keras.ops.normalize(x, axis=...)` (pass the axis: keras.ops defaults to -1, "
+                    "keras.backend.l2_normalize to all axes)",
+    "in_top_k": "use `keras.ops.in_top_k(targets, predictions, k)` (the first two arguments are swapped)",
+    "hard_sigmoid": "use `keras.ops.hard_sigmoid` (note: Keras 3 computes x/6 + 0.5, Keras 2 0.2*x + 0.5)",
+    "repeat": "use `keras.layers.RepeatVector(n)`",
+    "random_normal": "use `keras.random.normal`",
+    "random_uniform": "use `keras.random.uniform`",
+    "truncated_normal": "use `keras.random.truncated_normal`",
+    "dropout": "use `keras.random.dropout`",
+    "name_scope": "use `keras.name_scope`",
+    "learning_phase": "Keras 3 has no global learning phase: pass `training=True/False` when calling the "
+                      "model or layer",
+    "set_learning_phase": "Keras 3 has no global learning phase: remove the call and pass "
+                          "`training=False` when calling the model (predict() already does)",
+    "learning_phase_scope": "Keras 3 has no global learning phase: pass `training=` when calling the model",
+    "function": "Keras 3 has no backend functions: call the model (or `keras.Model(inputs, layer.output)`) "
+                "directly",
+    "placeholder": "Keras 3 has no placeholders: use `keras.Input(shape=...)`",
+    "gradients": "use `tf.GradientTape` (TensorFlow backend)",
+    "count_params": "use `layer.count_params()` or `model.count_params()`",
+    "in_train_phase": "Keras 3 has no learning phase: branch on the `training` argument of `call()`",
+    "in_test_phase": "Keras 3 has no learning phase: branch on the `training` argument of `call()`",
+    "set_session": "TF2 has no sessions: remove the call (for GPU memory growth use "
+                   "`tf.config.experimental.set_memory_growth`)",
+    "get_session": "TF2 has no sessions: remove the call",
+}
+
+
+def backend_fix(fn: str, in_tf_shim: bool) -> str:
+    """What to write instead of a removed `keras.backend.<fn>`."""
+    if fn in BACKEND_TO_OPS:
+        return f"use `{BACKEND_TO_OPS[fn]}` instead"
+    if fn in BACKEND_OTHER_FIX:
+        return BACKEND_OTHER_FIX[fn]
+    if in_tf_shim:
+        return ("rewrite it with `keras.ops`, or keep TensorFlow's legacy shim "
+                "`from tensorflow.keras import backend as K`, which still has it")
+    return "rewrite it with `keras.ops`"
+
+
+# Optimizer classes present in both Keras 2.15 and 3.15. On Keras 3 each raises
+# `ValueError: Argument(s) not recognized: {'lr': ...}` for `lr=` and warns "Argument `decay` is no
+# longer supported and will be ignored." for `decay=`; on Keras 2.15 `lr=` works and `decay=` raises
+# `ValueError: decay is deprecated in the new Keras optimizer ...`.
+OPTIMIZER_CLASSES = frozenset({
+    "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "RMSprop", "SGD",
+})
+
+# Model methods Keras 3 removed (AttributeError: 'Sequential' object has no attribute '<name>');
+# Keras 2.15 still has them (with a deprecation warning) -> what to call instead.
+MODEL_METHODS_REMOVED_IN_3 = {
+    "fit_generator": "fit", "evaluate_generator": "evaluate", "predict_generator": "predict",
+}
+# Model methods gone from both Keras 2.15 and 3 (removed in TF 2.6) -> what to write instead.
+MODEL_METHODS_REMOVED = {
+    "predict_classes": "`np.argmax(model.predict(x), axis=-1)` for a softmax output, or "
+                       "`(model.predict(x) > 0.5).astype(\"int32\")` for a sigmoid output",
+    "predict_proba": "`model.predict(x)`, which already returns the probabilities",
+}
+# fit/evaluate/predict keywords Keras 3 removed (TypeError: ... got an unexpected keyword argument);
+# in Keras 3 they belong to `keras.utils.PyDataset(workers=..., use_multiprocessing=..., max_queue_size=...)`.
+FIT_QUEUE_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
+FIT_QUEUE_METHODS = frozenset({"fit", "evaluate", "predict"})
+
+# --- imports that no longer exist ---------------------------------------------------------------------
+# Module paths, as written (`keras.` and `tensorflow.keras.`), that raise ModuleNotFoundError /
+# ImportError. `missing_on` is "2,3" when Keras 2.15 lacks them too (they went away in Keras 2.13 when the
+# code moved to keras.src), "3" when only Keras 3 lacks them. -> (missing_on, what to use instead)
+_LAYER_SUBMODULES = ("core", "convolutional", "pooling", "recurrent", "normalization", "embeddings", "merge",
+                     "advanced_activations", "wrappers")
+_UTILS_SUBMODULES = ("np_utils", "vis_utils", "generic_utils", "data_utils")
+REMOVED_MODULES: dict[str, tuple[str, str]] = {}
+for _root, _shown in (("keras", "keras"), ("tensorflow.keras", "tf.keras")):
+    for _sub in _LAYER_SUBMODULES:
+        REMOVED_MODULES[f"{_root}.layers.{_sub}"] = ("2,3", f"import the layers from `{_shown}.layers`")
+    for _sub in _UTILS_SUBMODULES:
+        REMOVED_MODULES[f"{_root}.utils.{_sub}"] = ("2,3", f"import from `{_shown}.utils`")
+    REMOVED_MODULES[f"{_root}.engine"] = ("2,3", f"use `{_shown}.layers.Layer`, `{_shown}.Model` and `{_shown}.Input`")
+    REMOVED_MODULES[f"{_root}.wrappers.scikit_learn"] = ("2,3", "use `keras.wrappers.SKLearnClassifier` / "
+                                                                "`SKLearnRegressor` (Keras 3) or the scikeras package")
+    REMOVED_MODULES[f"{_root}.layers.experimental"] = ("3", f"the preprocessing layers live in `{_shown}.layers` "
+                                                            f"(e.g. `{_shown}.layers.Rescaling`)")
+    REMOVED_MODULES[f"{_root}.experimental"] = ("3", "it was removed in Keras 3")
+    REMOVED_MODULES[f"{_root}.dtensor"] = ("3", "use `keras.distribution`")
+REMOVED_MODULES["keras.preprocessing.text"] = ("3", "use `keras.layers.TextVectorization`")
+REMOVED_MODULES["keras.utils.experimental"] = ("3", "it was removed in Keras 3")
+REMOVED_MODULES["keras.callbacks.experimental"] = ("3", "it was removed in Keras 3")
+REMOVED_MODULES["keras.optimizers.experimental"] = ("3", "use the optimizers in `keras.optimizers`")
+REMOVED_MODULES["keras.models.experimental"] = ("3", "it was removed in Keras 3")
+
+# Names (module -> names) that Keras 2.15 has and Keras 3.15 lacks: dir() on both, diffed.
+_IMAGE_GENERATOR_FIX = ("load images with `keras.utils.image_dataset_from_directory` and augment with layers "
+                        "such as `keras.layers.RandomFlip` (TensorFlow's `tf.keras.preprocessing.image."
+                        "ImageDataGenerator` shim still exists)")
+REMOVED_NAMES_IN_3: dict[str, dict[str, str]] = {
+    "keras.layers": {
+        "AbstractRNNCell": "", "DenseFeatures": "use `keras.utils.FeatureSpace`", "LocallyConnected1D": "",
+        "LocallyConnected2D": "", "RandomHeight": "use `keras.layers.Resizing` or `RandomZoom`",
+        "RandomWidth": "use `keras.layers.Resizing` or `RandomZoom`",
+        "ThresholdedReLU": "use `keras.layers.ReLU(threshold=theta)`",
+    },
+    "keras.utils": {n: "" for n in ("GeneratorEnqueuer", "OrderedEnqueuer", "SequenceEnqueuer", "SidecarEvaluator",
+                                    "StepsPerExecutionTuner", "TimedThread", "to_ordinal",
+                                    "warmstart_embedding_matrix")},
+    "keras.preprocessing": {"text": "use `keras.layers.TextVectorization`"},
+    "keras.preprocessing.image": {n: _IMAGE_GENERATOR_FIX for n in (
+        "DirectoryIterator", "ImageDataGenerator", "Iterator", "NumpyArrayIterator")},
+    "keras.preprocessing.sequence": {
+        "TimeseriesGenerator": "use `keras.utils.timeseries_dataset_from_array`",
+        "make_sampling_table": "", "skipgrams": "",
+    },
+    "keras.callbacks": {"BaseLogger": "", "SidecarEvaluatorModelExport": ""},
+    "keras.models": {"model_from_config": "use `keras.models.model_from_json` or `keras.saving`",
+                     "model_from_yaml": "use `keras.models.model_from_json`"},
+    "keras.constraints": {"RadialConstraint": "", "radial_constraint": ""},
+    "tensorflow.keras.layers": {"AbstractRNNCell": "", "DenseFeatures": "use `keras.utils.FeatureSpace`",
+                                "LocallyConnected1D": "", "LocallyConnected2D": ""},
+    "tensorflow.keras.callbacks": {"BaseLogger": "", "SidecarEvaluatorModelExport": ""},
+    "tensorflow.keras.models": {"model_from_config": "use `tf.keras.models.model_from_json`",
+                                "model_from_yaml": "use `tf.keras.models.model_from_json`"},
+    "tensorflow.keras.constraints": {"RadialConstraint": "", "radial_constraint": ""},
+}
+REMOVED_NAMES_IN_3["tensorflow.keras.utils"] = dict(REMOVED_NAMES_IN_3["keras.utils"])
+for _n in ("apply_affine_transform", "apply_brightness_shift", "apply_channel_shift", "random_brightness",
+           "random_channel_shift", "random_rotation", "random_shear", "random_shift", "random_zoom"):
+    REMOVED_NAMES_IN_3["keras.preprocessing.image"][_n] = ("use the augmentation layers (`keras.layers.RandomRotation`, "
+                                                           "`keras.layers.RandomZoom`, ...)")
+# Keras 3's keras.losses / keras.metrics dropped the short aliases; TensorFlow's tf.keras shim dropped the
+# long function names instead (`tf.keras.losses.mean_squared_error` raises, `tf.keras.losses.mse` works).
+_SHORT = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
+          "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence", "logcosh": "log_cosh",
+          "kullback_leibler_divergence": "kl_divergence"}
+for _mod in ("losses", "metrics"):
+    _names = {k: f"use `keras.{_mod}.{v}` (or the string \"{k}\" in compile)" for k, v in _SHORT.items()}
+    _names.update({k.upper(): _names[k] for k in ("mse", "mae", "mape", "msle", "kld")})
+    REMOVED_NAMES_IN_3[f"keras.{_mod}"] = _names
+    REMOVED_NAMES_IN_3[f"tensorflow.keras.{_mod}"] = {
+        v: f"use `tf.keras.{_mod}.{k}` or the string \"{k}\"" if k != "logcosh" else
+        f"use `tf.keras.{_mod}.{k}`" for k, v in _SHORT.items() if k != "kullback_leibler_divergence"}
+REMOVED_NAMES_IN_3["keras.losses"]["Reduction"] = "pass `reduction=\"none\"` (a string) to the loss"
+REMOVED_NAMES_IN_3["keras.metrics"]["MeanRelativeError"] = ""
+REMOVED_NAMES_IN_3["keras.metrics"]["MeanTensor"] = ""
+REMOVED_NAMES_IN_3["tensorflow.keras.metrics"]["MeanRelativeError"] = ""
+REMOVED_NAMES_IN_3["tensorflow.keras.metrics"]["MeanTensor"] = ""
+# Names gone from Keras 2.15 already (and from Keras 3).
+REMOVED_NAMES_IN_2_AND_3: dict[str, dict[str, str]] = {
+    root + ".layers": {"CuDNNLSTM": "use `keras.layers.LSTM` (it uses cuDNN on a GPU by itself)",
+                       "CuDNNGRU": "use `keras.layers.GRU` (it uses cuDNN on a GPU by itself)",
+                       "Merge": "use `keras.layers.Concatenate`, `Add`, `Multiply`, ..."}
+    for root in ("keras", "tensorflow.keras")
+}
+REMOVED_NAMES_IN_2_AND_3["keras.utils"] = {"multi_gpu_model": "use `tf.distribute.MirroredStrategy`"}
+
+
+def removed_import(path: str) -> Optional[tuple[str, str, str, str]]:
+    """For a dotted path as written (`keras.layers.core.Dense`, `keras.preprocessing.image.ImageDataGenerator`),
+    the part of it that no longer exists: (missing prefix, kind "module"|"name", missing_on "2,3"|"3", fix).
+    None when every part of the path exists on Keras 3.15 and 2.15."""
+    parts = path.split(".")
+    for i in range(2, len(parts) + 1):
+        prefix = ".".join(parts[:i])
+        if prefix in REMOVED_MODULES:
+            missing_on, fix = REMOVED_MODULES[prefix]
+            return prefix, "module", missing_on, fix
+        module, name = ".".join(parts[:i - 1]), parts[i - 1]
+        if name in REMOVED_NAMES_IN_2_AND_3.get(module, {}):
+            return prefix, "name", "2,3", REMOVED_NAMES_IN_2_AND_3[module][name]
+        if name in REMOVED_NAMES_IN_3.get(module, {}):
+            return prefix, "name", "3", REMOVED_NAMES_IN_3[module][name]
+    return None

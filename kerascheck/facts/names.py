@@ -56,8 +56,15 @@ class Canonical(str):
         return obj
 
 
+# TensorFlow 2 re-exports these Keras modules at its top level: `tf.metrics is tf.keras.metrics`
+# (checked on TF 2.15 and 2.21 for metrics, losses and optimizers).
+_TF_KERAS_SHORTCUTS = ("tensorflow.metrics.", "tensorflow.losses.", "tensorflow.optimizers.")
+
+
 def canonical(qualified: str) -> Canonical:
     q = qualified + "."
+    if q.startswith(_TF_KERAS_SHORTCUTS):
+        q = "tensorflow.keras." + q[len("tensorflow."):]
     for prefix, flavor in _KERAS_ROOTS:
         if q.startswith(prefix) or q == prefix:
             rest = q[len(prefix):]

@@ -36,12 +36,14 @@ class Seq:
     items: list
     kind: str = "list"  # "list" | "tuple"
     node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+    unsure: bool = False  # mutated where we could not follow (loop, branch, extend, x[i] = ...)
 
 
 @dataclass(eq=False)
 class DictV:
     items: list  # [(key value, value)]
     node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+    unsure: bool = False  # mutated where we could not follow (update, d[k] = ..., a branch)
 
     def const_keys(self) -> Optional[list]:
         keys = []
@@ -145,6 +147,7 @@ class Array:
     node: Optional[cst.CSTNode] = _f(default=None, repr=False)
     one_hot: bool = False  # built by to_categorical / one_hot / np.eye indexing
     int_high: Optional[int] = None  # randint's exclusive upper bound (class count)
+    continuous: bool = False  # real-valued draws (np.random.rand/randn/normal/uniform) or arithmetic on them
 
     @property
     def rank(self) -> Optional[int]:
@@ -166,6 +169,14 @@ class MetricSpec:
     node: cst.CSTNode = _f(repr=False)
     kwargs: dict = field(default_factory=dict)
     func: Optional[Func] = None
+    args: list = field(default_factory=list)  # evaluated positional arguments (`MeanIoU(3)`)
+
+
+@dataclass(eq=False)
+class MetricItem:
+    """An item of `model.metrics` (e.g. the variable of `for m in model.metrics:`): a Keras Metric."""
+
+    model: Any
 
 
 @dataclass(eq=False)
@@ -183,6 +194,7 @@ class FitFact:
     method: str  # fit | evaluate | train_on_batch | test_on_batch
     x: Any
     y: Any
+    compile: Optional["CompileFact"] = _f(default=None, repr=False)  # the compile in effect at this call
 
 
 @dataclass(eq=False)

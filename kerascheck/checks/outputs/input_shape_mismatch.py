@@ -1,0 +1,116 @@
+from typing import Iterator, Optional
+
+import libcst as cst
+
+from kerascheck.checks.outputs._structure import versions_text
+from kerascheck.facts import keras_api as K
+from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.tensors import sequential_input
+from kerascheck.facts.values import Array, Layer, Model, Tensor
+from kerascheck.rule import Hit, Rule
+
+# First layers that read the size of the input's last axis (Keras 3 Sequential models check nothing
+# else: other dimensions are only caught when a later layer happens to depend on them).
+_LAST_AXIS_LAYERS = set(K.UNIT_LAYERS) | K.RECURRENT_LAYERS | {"BatchNormalization"}
+
+
+_K2 = "Keras 2 raises `ValueError: Input 0 of layer ... is incompatible with the layer`"
+
+
+def _shape(dims: tuple) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def _x_node(call: cst.Call) -> cst.CSTNode:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "x":
+            return arg.value
+    for arg in call.args:
+        if arg.keyword is None and not arg.star:
+            return arg.value
+    return call
+
+
+def _first_layer(model: Model) -> Optional[Layer]:
+    for layer in model.layers:
+        if isinstance(layer, Tensor) or (isinstance(layer, Layer) and layer.cls == "InputLayer"):
+            continue
+        return layer if isinstance(layer, Layer) else None
+    return None
+
+
+class InputShapeMismatch(Rule):
+    """KC104: the data given to fit/evaluate does not fit the model's declared input shape."""
+
+    code = "KC104"
+
+    def check(self, facts: ModuleFacts) -> Iterator[Hit]:
+        for model in facts.models:
+            if model.uncertain or model.kind not in ("sequential", "functional"):
+                continue
+            if model.kind == "functional":
+                inp = model.inputs
+                first = None
+            else:
+                inp = sequential_input(model)
+                first = _first_layer(model)
+            declared = inp.shape[1:] if isinstance(inp, Tensor) and inp.is_input and inp.shape else None
+            for fit in model.fits:
+                x = fit.x
+                if not isinstance(x, Array) or x.shape is None or len(x.shape) < 1:
+                    continue
+                if declared is not None:
+                    found = self._declared(model, declared, x.shape, first, facts)
+                elif model.kind == "sequential" and isinstance(first, Layer) and first.cls in K.LAYER_INPUT_RANK:
+                    found = self._min_rank(first, x.shape)
+                else:
+                    found = None
+                if found is None:
+                    continue
+                expected, consequence = found
+                fix = ("Make the data and the declared input agree (reshape x, or change `Input(shape=...)` / "
+                       "`input_shape=`)") if declared is not None else \
+                    "Add the missing axis (e.g. `x[..., None]` for a single channel or feature)"
+                yield self.hit(_x_node(fit.node), method=fit.method, got=_shape(x.shape), expected=expected,
+                               consequence=consequence, fix=fix)
+
+    def _declared(self, model: Model, spec: tuple, shape: tuple, first: Optional[Layer],
+                  facts: ModuleFacts) -> Optional[tuple]:
+        data = shape[1:]
+        expected = f"shape {_shape((None,) + tuple(spec))}"
+        full = _shape((None,) + tuple(spec))
+        if len(data) != len(spec):
+            if len(data) == len(spec) - 1 and spec[-1] == 1:
+                return None  # both Keras versions add the missing trailing axis of size 1
+            if len(data) == len(spec) + 1 and data[-1] == 1:
+                return None  # both Keras versions drop a trailing axis of size 1
+            return expected, versions_text({
+                "3": f"Keras 3 raises `ValueError: Invalid input shape ... Expected shape {full}, but input has "
+                     f"incompatible shape ...`",
+                "2": _K2,
+            }, facts.keras_versions)
+        differ = [i for i, (a, b) in enumerate(zip(spec, data)) if a is not None and b is not None and a != b]
+        if not differ:
+            return None
+        k3 = None
+        if model.kind == "functional":
+            k3 = f"Keras 3 raises `ValueError: Input 0 ... is incompatible with the layer: expected shape={full}, " \
+                 f"found shape=...`"
+        elif len(spec) - 1 in differ and first is not None and first.cls in _LAST_AXIS_LAYERS:
+            if first.cls in K.RECURRENT_LAYERS:
+                k3 = (f"Keras 3 raises `ValueError: Exception encountered when calling {first.cls}Cell.call()` "
+                      f"(its kernel expects {spec[-1]} features, not {data[-1]})")
+            else:
+                k3 = (f"Keras 3 raises `ValueError: Input 0 ... is incompatible with "
+                      f"the layer: expected axis -1 of input shape to have value {spec[-1]}`")
+        consequence = versions_text({"3": k3, "2": _K2}, facts.keras_versions)
+        return (expected, consequence) if consequence else None
+
+    def _min_rank(self, first: Layer, shape: tuple) -> Optional[tuple]:
+        need = K.LAYER_INPUT_RANK[first.cls]
+        if len(shape) >= need:
+            return None
+        word = "ndim" if first.cls in K.RECURRENT_LAYERS else "min_ndim"
+        expected = f"inputs of rank {need} for its first layer `{first.cls}` (batch axis included)"
+        return expected, (f"Keras raises `ValueError: Input 0 of layer ... is incompatible with the layer: expected "
+                          f"{word}={need}, found ndim={len(shape)}`")

@@ -1,0 +1,68 @@
+from typing import Iterator
+
+import libcst as cst
+
+from kerascheck.checks.outputs._structure import versions_text
+from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.values import Tensor
+from kerascheck.rule import Hit, Rule
+
+# `keras.backend.squeeze(x)` needs an axis (TypeError without one) and `np.squeeze` is not a graph op:
+# only these drop every size-1 axis, the batch axis included.
+_NO_AXIS_SQUEEZES = {"tf.squeeze", "keras.ops.squeeze"}
+
+_K2 = ("Keras 2 crashes on a batch of one sample (`slice index -1 of dimension 0 out of bounds`, or "
+       "`Integer division by zero` with 1-D targets) and `predict` on one sample returns a scalar")
+_K3_PARTIAL = ("Keras 3 `fit` raises `ValueError: Cannot take the length of shape with unknown rank.` as soon as "
+               "a batch is not full (e.g. the last one)")
+_K3_LAMBDA = ("Keras 3 cannot build the model: `NotImplementedError: We could not automatically infer the shape "
+              "of the Lambda's output`")
+_K3_TF_ON_KERAS_TENSOR = ("Keras 3 rejects any TensorFlow function on a Keras tensor (`A KerasTensor cannot be used "
+                          "as input to a TensorFlow function`)")
+
+
+class _LambdaBodies(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.ids.add(id(node.body))
+
+
+class SqueezeOnModelOutput(Rule):
+    """KC101: squeeze without an axis on what the model returns."""
+
+    code = "KC101"
+
+    def check(self, facts: ModuleFacts) -> Iterator[Hit]:
+        lambdas = _LambdaBodies()
+        facts.module.visit(lambdas)
+        seen: set[int] = set()
+        for model in facts.models:
+            for _, out in model.output_list() or []:
+                call = out.squeeze if isinstance(out, Tensor) else None
+                if call is None or id(call) in seen:
+                    continue
+                name = facts.resolve(call.func)
+                if name in ("keras.layers.Lambda",):  # Lambda(tf.squeeze): the function is its argument
+                    fn = call.args[0].value if call.args else None
+                    name = facts.resolve(fn) if fn is not None else None
+                    in_lambda = True
+                else:
+                    in_lambda = id(call) in lambdas.ids
+                if name not in _NO_AXIS_SQUEEZES:
+                    continue
+                seen.add(id(call))
+                short = "tf.squeeze" if name == "tf.squeeze" else "keras.ops.squeeze"
+                fix = "pass `axis=-1`"
+                if model.kind == "functional" and in_lambda:
+                    k3 = _K3_LAMBDA
+                elif model.kind == "functional" and name == "tf.squeeze":
+                    if facts.keras_versions == frozenset({"3"}):
+                        continue  # the axis is not the problem there: no tf.* op takes a Keras tensor
+                    k3 = _K3_TF_ON_KERAS_TENSOR
+                    fix = "pass `axis=-1` (on Keras 3: `keras.ops.squeeze(x, axis=-1)`)"
+                else:
+                    k3 = _K3_PARTIAL
+                consequence = versions_text({"3": k3, "2": _K2}, facts.keras_versions)
+                yield self.hit(call, func=short, consequence=consequence, fix=fix)
