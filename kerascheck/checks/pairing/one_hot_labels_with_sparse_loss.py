@@ -1,0 +1,41 @@
+from typing import Iterator
+
+from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.pairing import label_pairs
+from kerascheck.rule import Hit, Rule
+
+
+def _shape(shape: tuple) -> str:
+    dims = ", ".join("?" if d is None else str(d) for d in shape)
+    return f"({dims},)" if len(shape) == 1 else f"({dims})"
+
+
+class OneHotLabelsWithSparseLoss(Rule):
+    """KC208: one-hot rows fed to sparse_categorical_crossentropy, which wants class ids."""
+
+    code = "KC208"
+
+    def check(self, facts: ModuleFacts) -> Iterator[Hit]:
+        seen = set()
+        for model in facts.models:
+            for lp in label_pairs(model):
+                out, y = lp.pair.output, lp.y
+                if lp.pair.loss.name != "sparse_categorical_crossentropy" or out.rank is None:
+                    continue
+                if y.rank != out.rank or y.shape[-1] == 1:
+                    continue  # class ids, with or without a trailing axis of 1
+                if y.one_hot:
+                    what = "one-hot"
+                elif y.dtype == "float" and out.units is not None and out.units > 1 and y.shape[-1] == out.units:
+                    what = "float rows with a class axis"
+                else:
+                    continue
+                k3 = "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`"
+                k2 = ("ValueError: `labels.shape` must equal `logits.shape` except for the last dimension"
+                      if y.rank == 2 else "a labels/logits shape error")
+                versions = facts.keras_versions
+                error = k3 if "2" not in versions else k2 if "3" not in versions else f"{k3} (Keras 3) / {k2} (Keras 2)"
+                if (id(lp.pair.node), y.shape) in seen:
+                    continue
+                seen.add((id(lp.pair.node), y.shape))
+                yield self.hit(lp.pair.node, what=what, shape=_shape(y.shape), error=error)
