@@ -35,8 +35,7 @@ class SqueezeOnModelOutput(Rule):
     code = "KC101"
 
     def check(self, facts: ModuleFacts) -> Iterator[Hit]:
-        lambdas = _LambdaBodies()
-        facts.module.visit(lambdas)
+        lambdas = None  # only walk the module for lambda bodies when there is a squeeze to judge
         seen: set[int] = set()
         for model in facts.models:
             for _, out in model.output_list() or []:
@@ -49,6 +48,9 @@ class SqueezeOnModelOutput(Rule):
                     name = facts.resolve(fn) if fn is not None else None
                     in_lambda = True
                 else:
+                    if lambdas is None:
+                        lambdas = _LambdaBodies()
+                        facts.module.visit(lambdas)
                     in_lambda = id(call) in lambdas.ids
                 if name not in _NO_AXIS_SQUEEZES:
                     continue
