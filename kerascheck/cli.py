@@ -5,6 +5,7 @@ Exit codes: 0 no findings · 1 findings · 2 usage, configuration or internal er
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections import Counter
@@ -123,7 +124,7 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     cwd = Path.cwd()
     use_stdin = any(str(p) == "-" for p in paths) or (stdin_filename is not None and not paths)
     file_paths = [p for p in paths if str(p) != "-"] or ([] if use_stdin else [Path(".")])
-    files, problems = discover(file_paths, settings.excludes(), cwd, force_exclude)
+    files, problems = discover(file_paths, settings.excludes(), cwd, force_exclude, root=settings.root)
     if problems:
         raise ConfigError(problems[0])
     if show_files:
@@ -131,6 +132,9 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
             click.echo(f.display)
         return 0
 
+    # A syntax tree is millions of small acyclic objects that the cyclic GC keeps re-scanning: with
+    # CPython's default thresholds that costs a fifth of the time on big files (mypy does the same).
+    gc.set_threshold(100_000, 50, 100)
     linter = Linter(settings)
     results = [linter.lint_file(f) for f in files]
     if use_stdin:
@@ -179,10 +183,9 @@ def rule_cmd(code: str, output_format: str) -> None:
     from kerascheck.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    code = code.upper()
-    meta = catalogue.get(code) or next((m for m in catalogue.values() if m.name == code.lower()), None)
+    meta = catalogue.get(code.upper()) or next((m for m in catalogue.values() if m.name == code.lower()), None)
     if meta is None:
-        raise UsageFailure(f"unknown rule code {code!r} (see `kerascheck rules`)")
+        raise UsageFailure(f"unknown rule {code!r}: not a rule code or name (see `kerascheck rules`)")
     if output_format == "json":
         click.echo(json.dumps(_rule_json(meta), indent=2))
     else:

@@ -51,11 +51,19 @@ class Settings:
                 if (matches(c, self.select) or matches(c, self.extend_select)) and not matches(c, self.ignore)}
 
     def ignored_for(self, rel_path: str) -> set[str]:
-        """Selectors that per-file-ignores switches off for this path."""
+        """Selectors that per-file-ignores switches off for this path (relative to the working
+        directory). Patterns match it, its file name, or the path relative to the project root, so
+        that `tests/*` in pyproject.toml still applies when kerascheck runs from a sub-folder."""
         out: set[str] = set()
-        name = rel_path.rsplit("/", 1)[-1]
+        if not self.per_file_ignores:
+            return out
+        candidates = {rel_path, rel_path.rsplit("/", 1)[-1]}
+        try:
+            candidates.add(Path(rel_path).resolve().relative_to(self.root.resolve()).as_posix())
+        except (ValueError, OSError):
+            pass  # outside the project root
         for pattern, codes in self.per_file_ignores.items():
-            if fnmatch.fnmatch(rel_path, pattern) or fnmatch.fnmatch(name, pattern):
+            if any(fnmatch.fnmatch(c, pattern) for c in candidates):
                 out.update(codes)
         return out
 
@@ -104,7 +112,9 @@ def find_pyproject(start: Path) -> Optional[Path]:
                 text = candidate.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            if "tool.kerascheck" in text and "kerascheck" in _load_toml(candidate).get("tool", {}):
+            # A cheap text test first; "kerascheck" not "tool.kerascheck": `[tool]\nkerascheck = {...}`
+            # is the same table.
+            if "kerascheck" in text and "kerascheck" in _load_toml(candidate).get("tool", {}):
                 return candidate
     return None
 
@@ -118,6 +128,8 @@ def _string_list(key: str, value: Any, where: str) -> list[str]:
 
 
 def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
+    if not isinstance(table, dict):  # e.g. `tool.kerascheck = "strict"`
+        raise ConfigError(f"{where}: [tool.kerascheck] must be a table")
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} in [tool.kerascheck] "
@@ -148,8 +160,6 @@ def load_settings(config: Optional[Path] = None, start: Optional[Path] = None) -
             raise ConfigError(f"config file not found: {config}")
         data = _load_toml(config)
         table = data.get("tool", {}).get("kerascheck", data if config.name != "pyproject.toml" else {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{config}: [tool.kerascheck] must be a table")
         apply_table(settings, table, str(config))
         settings.config_file = config.resolve()
         settings.root = config.resolve().parent

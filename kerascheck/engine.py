@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
@@ -56,27 +57,50 @@ class Linter:
         return result
 
     def lint_text(self, text: str, display: str) -> FileResult:
+        # Python's warnings about the user's code ("invalid escape sequence" while parsing it or
+        # evaluating its string literals) are not kerascheck's to print.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self._lint_text(text, display)
+
+    def _lint_text(self, text: str, display: str) -> FileResult:
         result = FileResult(display, source=text)
         if not MARKER_RE.search(text):
             result.skipped = True
             result.findings = self._finish(display, text, [], None)
+            return result
+        # When no rule runs (the file does not parse), no `# noqa` can be judged unused: checked=set().
+        too_deep = _too_deep(text)
+        if too_deep is not None:
+            finding = self._meta("KC901", display, *too_deep)
+            result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())
             return result
         try:
             module = cst.parse_module(text)
         except cst.ParserSyntaxError as err:
             line, column, detail = _syntax_error(text, err)
             finding = self._meta("KC901", display, line, column, detail=detail)
-            result.findings = self._finish(display, text, [finding] if finding else [], None)
+            result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())
             return result
         except (RecursionError, MemoryError, ValueError) as err:
             finding = self._meta("KC901", display, 1, 1, detail=f"the parser gave up: {type(err).__name__}")
-            result.findings = [finding] if finding else []
+            result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())
             return result
-        result.findings = self._finish(display, text, self._run_rules(module, display), module)
+        try:
+            checked: set[str] = set()
+            raw = self._run_rules(module, display, checked)
+            result.findings = self._finish(display, text, raw, module, checked=checked | META_CODES)
+        except RecursionError:
+            # Valid but deeply nested code (a sum of 1,000 terms) exhausts Python's recursion limit
+            # in libcst's position or code generation visitors: report it, do not stop the run.
+            crash = self._meta("KC903", display, 1, 1,
+                               detail="the file is nested too deeply to analyse (RecursionError)")
+            result.findings = self._finish(display, text, [crash] if crash else [], None, checked=set())
         return result
 
     # -- internals ------------------------------------------------------------------------------
-    def _run_rules(self, module: cst.Module, display: str) -> list[tuple[Rule, Hit] | Finding]:
+    def _run_rules(self, module: cst.Module, display: str, checked: set[str]) -> list[tuple[Rule, Hit] | Finding]:
+        """Hits of every selected rule; adds to `checked` the codes whose rule ran to completion."""
         from kerascheck.facts.interp import analyze
 
         try:
@@ -94,8 +118,8 @@ class Linter:
             if not facts.keras_versions <= set(cls.meta.keras):
                 continue  # the bug exists only on a Keras the user may not run
             try:
-                for hit in cls().check(facts):
-                    out.append((cls, hit))
+                out.extend((cls, hit) for hit in cls().check(facts))
+                checked.add(code)
             except Exception as exc:
                 crash = self._meta("KC903", display, 1, 1,
                                    detail=f"rule {code} ({cls.meta.name}) crashed: {type(exc).__name__}: {exc}")
@@ -103,7 +127,11 @@ class Linter:
                     out.append(crash)
         return out
 
-    def _finish(self, display: str, text: str, raw: list, module: Optional[cst.Module]) -> list[Finding]:
+    def _finish(self, display: str, text: str, raw: list, module: Optional[cst.Module],
+                checked: Optional[set[str]] = None) -> list[Finding]:
+        """Positions, de-duplication and suppressions. `checked`: the codes whose rule actually ran on
+        this file (None: all), so that a `# noqa` for a rule that crashed, did not apply to the file's
+        Keras version or could not run on an unparsable file is not reported as unused."""
         sup = noqa.scan(text)
         positions = _Positions(module) if module is not None and raw else None
         findings: list[Finding] = []
@@ -133,11 +161,11 @@ class Linter:
                 continue
             findings.append(f)
         if "KC904" in self.enabled and not sup.file_suppresses("KC904"):
-            findings += self._unused_noqa(display, sup)
+            findings += self._unused_noqa(display, sup, checked)
         findings.sort(key=Finding.sort_key)
         return findings
 
-    def _unused_noqa(self, display: str, sup: noqa.Suppressions) -> list[Finding]:
+    def _unused_noqa(self, display: str, sup: noqa.Suppressions, checked: Optional[set[str]]) -> list[Finding]:
         out = []
         for d in sup.lines.values():
             if d.codes is None:
@@ -148,7 +176,7 @@ class Linter:
                     continue
                 if code not in self.catalogue:
                     unused.append(f"{code} (unknown code)")
-                elif code in self.enabled:
+                elif code in self.enabled and (checked is None or code in checked):
                     unused.append(code)
             if unused:
                 f = self._meta("KC904", display, d.line, d.column, end_column=d.end_column,
@@ -189,6 +217,27 @@ class Linter:
         return FileResult(display, [finding] if finding else [])
 
 
+def _too_deep(text: str) -> Optional[tuple[int, int, str]]:
+    """(line, column, detail) when CPython's own parser refuses the file for its nesting depth.
+
+    libcst's native parser crashes the whole process (segfault) or runs for minutes on code nested
+    deeper than CPython accepts (2,000 nested brackets, a chain of 5,000 unary operators), so ask
+    CPython's parser first: it is written in C and costs a few percent of the libcst parse. Other
+    syntax errors go on to libcst, which may know newer syntax than the running Python."""
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        if exc.msg.startswith("too many"):  # "too many nested parentheses", "... levels of indentation"
+            return exc.lineno or 1, max(exc.offset or 1, 1), exc.msg
+    except (RecursionError, MemoryError):
+        return 1, 1, "nested too deeply for Python's parser"
+    except ValueError:  # e.g. NUL characters: libcst reports those
+        pass
+    return None
+
+
 def _syntax_error(text: str, err: cst.ParserSyntaxError) -> tuple[int, int, str]:
     """Position and message of a syntax error. CPython's own messages ("'(' was never closed") are
     far clearer than the parser's token lists, so ask it first; this runs only on broken files."""
@@ -216,7 +265,12 @@ class _Positions:
             from libcst.metadata import MetadataWrapper, PositionProvider
 
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._map = wrapper.resolve(PositionProvider)
+            try:
+                # wrapper.resolve() also walks the whole tree once more with an empty batch of
+                # visitors (libcst 1.x), a third of the cost on big files; run the provider alone.
+                self._map = PositionProvider()._gen(wrapper)
+            except (AttributeError, TypeError):  # a libcst without that private method
+                self._map = wrapper.resolve(PositionProvider)
         return self._map
 
     def span(self, node: cst.CSTNode) -> Optional[tuple[int, int, int, int]]:

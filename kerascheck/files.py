@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+# Not "env": it is a common package name in reinforcement-learning code, and a virtualenv of that
+# name is recognised by its pyvenv.cfg anyway (_is_virtualenv).
 SKIP_DIRS = {
-    ".git", ".hg", ".svn", ".bzr", "__pycache__", "build", "dist", ".venv", "venv", ".env", "env",
+    ".git", ".hg", ".svn", ".bzr", "__pycache__", "build", "dist", ".venv", "venv", ".env",
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".kerascheck_cache",
     "node_modules", "site-packages", "__pypackages__", ".eggs", ".ipynb_checkpoints",
 }
@@ -26,10 +28,15 @@ class SourceFile:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The path relative to cwd when it is below it, else as given. Symlinks are kept as walked
+    (a linked file shows under its link's name), and resolved only to relate paths that reach cwd
+    through a symlinked folder."""
+    for p, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(cwd))), (path.resolve(), cwd.resolve())):
+        try:
+            return p.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def matches_any(rel: str, patterns: Iterable[str]) -> bool:
@@ -43,48 +50,66 @@ def matches_any(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def excluded(path: Path, excludes: list[str], bases: Iterable[Path]) -> bool:
+    """Whether an exclude pattern matches the path relative to any of `bases` (the working directory
+    and the project root: `kerascheck .` run from a sub-folder must honour the config's patterns)."""
+    return bool(excludes) and any(matches_any(display_path(path, base), excludes) for base in bases)
+
+
 def _is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+    return (directory / "pyvenv.cfg").is_file() or (directory / "conda-meta").is_dir()
 
 
-def _git_ignored(paths: list[Path], cwd: Path) -> set[Path]:
-    """The subset of paths that git ignores (.gitignore, info/exclude, global excludes)."""
+def _in_skipped_dir(rel: str) -> bool:
+    """An explicit path below a folder that directory walks skip (build/, .venv/...), for --force-exclude."""
+    parts = rel.split("/")[:-1]
+    return not Path(rel).is_absolute() and any(p in SKIP_DIRS or p.endswith(".egg-info") for p in parts)
+
+
+def _git_ignored(paths: list[Path], directory: Path) -> set[Path]:
+    """The subset of paths (found by walking `directory`) that git ignores (.gitignore, info/exclude,
+    global excludes). git runs inside `directory`, so it finds that folder's repository even when the
+    working directory is elsewhere or in no repository at all."""
     if not paths:
         return set()
     try:
         proc = subprocess.run(
             ["git", "check-ignore", "--stdin", "-z"],
-            input="\0".join(str(p) for p in paths) + "\0",
-            capture_output=True, text=True, cwd=cwd, timeout=30,
+            input="\0".join(str(p.relative_to(directory)) for p in paths) + "\0",
+            capture_output=True, text=True, cwd=directory, timeout=30,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, ValueError, subprocess.SubprocessError):
         return set()
     if proc.returncode not in (0, 1):  # 128: not a git repository
         return set()
-    return {Path(p) for p in proc.stdout.split("\0") if p}
+    return {directory / p for p in proc.stdout.split("\0") if p}
 
 
 def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: bool,
-             respect_gitignore: bool = True) -> tuple[list[SourceFile], list[str]]:
-    """Files to lint, and problems with the given paths (missing paths)."""
+             respect_gitignore: bool = True, root: Optional[Path] = None) -> tuple[list[SourceFile], list[str]]:
+    """Files to lint, and problems with the given paths (missing paths). Exclude patterns match paths
+    relative to the working directory or to the project root (the config file's folder)."""
     files: dict[Path, SourceFile] = {}
-    walked: list[Path] = []
     problems: list[str] = []
+    bases = [cwd] if root is None or root.resolve() == cwd.resolve() else [cwd, root]
     for given in paths:
         if not given.exists() and not given.is_symlink():
             problems.append(f"{given}: no such file or directory")
             continue
         if given.is_file() or (given.is_symlink() and not given.is_dir()):
             rel = display_path(given, cwd)
-            if force_exclude and matches_any(rel, excludes):
+            # Explicit paths are linted even when excluded, unless --force-exclude (pre-commit
+            # passes every staged file, including those the config excludes).
+            if force_exclude and (excluded(given, excludes, bases) or _in_skipped_dir(rel)):
                 continue
             files.setdefault(given.resolve() if given.exists() else given, SourceFile(given, rel))
             continue
+        walked: list[Path] = []
         seen_dirs: set[tuple[int, int]] = set()
-        for root, dirnames, filenames in os.walk(given, followlinks=False):
-            root_path = Path(root)
+        for folder, dirnames, filenames in os.walk(given, followlinks=False):
+            folder_path = Path(folder)
             try:
-                st = root_path.stat()
+                st = folder_path.stat()
                 key = (st.st_dev, st.st_ino)
             except OSError:
                 continue
@@ -94,27 +119,25 @@ def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: b
             seen_dirs.add(key)
             keep = []
             for d in sorted(dirnames):
-                sub = root_path / d
-                rel = display_path(sub, cwd)
-                if d in SKIP_DIRS or d.endswith(".egg-info") or matches_any(rel, excludes) or _is_virtualenv(sub):
+                sub = folder_path / d
+                if d in SKIP_DIRS or d.endswith(".egg-info") or excluded(sub, excludes, bases) or _is_virtualenv(sub):
                     continue
                 keep.append(d)
             dirnames[:] = keep
             for name in sorted(filenames):
                 if not name.endswith(SOURCE_SUFFIXES):
                     continue
-                path = root_path / name
-                rel = display_path(path, cwd)
-                if matches_any(rel, excludes):
-                    continue
-                resolved = path.resolve() if path.exists() else path
+                path = folder_path / name
+                if not path.exists() or excluded(path, excludes, bases):
+                    continue  # a dangling symlink is not source to lint
+                resolved = path.resolve()
                 if resolved not in files:
-                    files[resolved] = SourceFile(path, rel)
+                    files[resolved] = SourceFile(path, display_path(path, cwd))
                     walked.append(path)
-    if respect_gitignore and walked:
-        ignored = _git_ignored(walked, cwd)
-        if ignored:
-            files = {k: v for k, v in files.items() if v.path not in ignored}
+        if respect_gitignore and walked:
+            ignored = _git_ignored(walked, given)
+            if ignored:
+                files = {k: v for k, v in files.items() if v.path not in ignored}
     return sorted(files.values(), key=lambda f: f.display), problems
 
 

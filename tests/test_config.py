@@ -1,0 +1,238 @@
+"""Settings: `[tool.kerascheck]` in the nearest pyproject.toml or `--config FILE`, rule selection,
+per-file-ignores and the Keras version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kerascheck import config
+from kerascheck.config import ConfigError, Settings, load_settings, parse_per_file_ignores
+
+KNOWN = ["KC101", "KC102", "KC201", "KC301", "KC901", "KC904"]
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- finding the config ------------------------------------------------------------------------
+
+def test_defaults_without_a_config(tmp_path):
+    s = load_settings(start=tmp_path)
+    assert (s.select, s.ignore, s.keras_version, s.config_file) == (["ALL"], [], "auto", None)
+    assert s.max_file_size == config.DEFAULT_MAX_FILE_SIZE
+
+
+def test_nearest_pyproject_with_the_table_wins(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.kerascheck]\nselect = ["KC1"]\n')
+    write(tmp_path / "a" / "pyproject.toml", '[tool.kerascheck]\nselect = ["KC2"]\n')
+    write(tmp_path / "a" / "b" / "pyproject.toml", '[project]\nname = "no-kerascheck-table"\n')
+    (tmp_path / "a" / "b" / "c").mkdir()
+    s = load_settings(start=tmp_path / "a" / "b" / "c")
+    assert s.select == ["KC2"]
+    assert s.config_file == tmp_path / "a" / "pyproject.toml" and s.root == tmp_path / "a"
+    assert load_settings(start=tmp_path).select == ["KC1"]
+
+
+def test_pyproject_mentioning_kerascheck_elsewhere_is_not_a_config(tmp_path):
+    write(tmp_path / "pyproject.toml", '[project]\ndescription = "uses tool.kerascheck in CI"\n')
+    assert load_settings(start=tmp_path).config_file is None
+
+
+def test_config_flag_reads_a_pyproject(tmp_path):
+    path = write(tmp_path / "cfg" / "pyproject.toml", '[tool.kerascheck]\nkeras-version = "2"\n')
+    s = load_settings(path, start=tmp_path)
+    assert s.keras_version == "2" and s.root == path.parent.resolve()
+
+
+def test_config_flag_reads_a_kerascheck_toml_with_or_without_the_table(tmp_path):
+    assert load_settings(write(tmp_path / "kerascheck.toml", 'ignore = ["KC2"]\n')).ignore == ["KC2"]
+    assert load_settings(write(tmp_path / "k2.toml", '[tool.kerascheck]\nignore = ["KC3"]\n')).ignore == ["KC3"]
+
+
+def test_config_flag_wins_over_the_nearest_pyproject(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.kerascheck]\nselect = ["KC1"]\n')
+    other = write(tmp_path / "other.toml", 'select = ["KC2"]\n')
+    assert load_settings(other, start=tmp_path).select == ["KC2"]
+
+
+def test_all_keys(tmp_path):
+    path = write(tmp_path / "pyproject.toml", """\
+[tool.kerascheck]
+select = ["KC1", "KC2"]
+ignore = ["KC101"]
+extend-select = ["KC9"]
+exclude = ["gen"]
+extend-exclude = ["*_pb2.py"]
+keras-version = "3"
+max-file-size = 1000
+
+[tool.kerascheck.per-file-ignores]
+"tests/*" = ["KC201"]
+"scripts/*.py" = "KC1"
+""")
+    s = load_settings(path)
+    assert s.select == ["KC1", "KC2"] and s.ignore == ["KC101"] and s.extend_select == ["KC9"]
+    assert s.exclude == ["gen"] and s.extend_exclude == ["*_pb2.py"] and s.excludes() == ["gen", "*_pb2.py"]
+    assert s.keras_version == "3" and s.max_file_size == 1000
+    assert s.per_file_ignores == {"tests/*": ["KC201"], "scripts/*.py": ["KC1"]}
+
+
+# --- errors: one clear message naming the file and the key -------------------------------------------
+
+@pytest.mark.parametrize("text, fragment", [
+    ('keras-version = "4"', "'keras-version' must be one of"),
+    ("keras-version = 3.5", "'keras-version' must be one of"),
+    ('keras_version = "3"', "unknown key 'keras_version'"),
+    ("selekt = []", "unknown key 'selekt'"),
+    ("max-file-size = 0", "'max-file-size' must be a positive number"),
+    ("max-file-size = true", "'max-file-size' must be a positive number"),
+    ('max-file-size = "1MB"', "'max-file-size' must be a positive number"),
+    ("select = [1]", "'select' must be a list of strings"),
+    ("exclude = {a = 1}", "'exclude' must be a list of strings"),
+    ('per-file-ignores = "tests/*:KC201"', "'per-file-ignores' must be a table"),
+    ('per-file-ignores = { "tests/*" = [1] }', "per-file-ignores.tests/*"),
+])
+def test_bad_values(tmp_path, text, fragment):
+    path = write(tmp_path / "pyproject.toml", f"[tool.kerascheck]\n{text}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(start=tmp_path)
+    assert fragment in str(exc.value) and str(path) in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_invalid_toml(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.kerascheck]\nselect = [\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(start=tmp_path)
+
+
+def test_table_that_is_not_a_table(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool]\nkerascheck = "on"\n')
+    with pytest.raises(ConfigError, match=r"\[tool.kerascheck\] must be a table"):
+        load_settings(start=tmp_path)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_keras_version_as_a_toml_integer_is_accepted(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.kerascheck]\nkeras-version = 2\n")
+    assert load_settings(start=tmp_path).keras_version == "2"
+
+
+# --- rule selection -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("select, ignore, extend, enabled", [
+    (["ALL"], [], [], KNOWN),
+    (["KC2"], [], [], ["KC201"]),
+    (["KC1"], ["KC102"], [], ["KC101"]),
+    (["KC1"], [], ["KC9"], ["KC101", "KC102", "KC901", "KC904"]),
+    (["ALL"], ["KC9", "KC1"], [], ["KC201", "KC301"]),
+    (["KC201"], ["KC201"], [], []),
+    (["KC90"], [], [], ["KC901", "KC904"]),
+])
+def test_enabled(select, ignore, extend, enabled):
+    s = Settings(select=select, ignore=ignore, extend_select=extend)
+    assert sorted(s.enabled(KNOWN)) == enabled
+
+
+@pytest.mark.parametrize("selector, message", [
+    ("KC999", "unknown rule code 'KC999'"),
+    ("KC5", "unknown rule code 'KC5'"),  # a valid prefix that matches no rule
+    ("E501", "not a rule code or prefix"),
+    ("KC1011", "not a rule code or prefix"),
+    ("kc101", "not a rule code or prefix"),  # the CLI upper-cases; the config must be exact
+    ("", "not a rule code or prefix"),
+])
+def test_validate_selectors(selector, message):
+    for field in ("select", "ignore", "extend_select"):
+        s = Settings(**{field: [selector]})
+        with pytest.raises(ConfigError, match=message):
+            s.validate_selectors(KNOWN)
+    with pytest.raises(ConfigError, match=r"per-file-ignores\['tests/\*'\]"):
+        Settings(per_file_ignores={"tests/*": [selector]}).validate_selectors(KNOWN)
+
+
+def test_valid_selectors_pass():
+    Settings(select=["ALL", "KC", "KC1", "KC10", "KC101"], ignore=["KC9"],
+             per_file_ignores={"x": ["KC2"]}).validate_selectors(KNOWN)
+
+
+# --- per-file-ignores ----------------------------------------------------------------------------
+
+def test_parse_per_file_ignores():
+    assert parse_per_file_ignores(["tests/*:KC201,KC3", "tests/*: KC9", "C:\\src\\*.py:KC1"]) == {
+        "tests/*": ["KC201", "KC3", "KC9"], "C:\\src\\*.py": ["KC1"]}
+    for bad in ["KC201", ":KC201"]:
+        with pytest.raises(ConfigError, match="PATTERN:CODES"):
+            parse_per_file_ignores([bad])
+
+
+def test_ignored_for_matches_path_or_file_name(tmp_path):
+    s = Settings(per_file_ignores={"tests/*": ["KC201"], "conftest.py": ["KC1"], "*_test.py": ["KC3"]},
+                 root=tmp_path)
+    assert s.ignored_for("tests/test_model.py") == {"KC201"}
+    assert s.ignored_for("tests/unit/conftest.py") == {"KC201", "KC1"}  # fnmatch's * crosses folders
+    assert s.ignored_for("src/model_test.py") == {"KC3"}
+    assert s.ignored_for("src/model.py") == set()
+
+
+def test_ignored_for_is_relative_to_the_project_root(tmp_path, monkeypatch):
+    """Paths are shown relative to the working directory; config patterns are relative to the root."""
+    (tmp_path / "tests").mkdir()
+    monkeypatch.chdir(tmp_path / "tests")
+    s = Settings(per_file_ignores={"tests/*": ["KC201"]}, root=tmp_path)
+    assert s.ignored_for("test_model.py") == {"KC201"}
+    assert s.ignored_for("../src/model.py") == set()
+
+
+# --- Keras version -------------------------------------------------------------------------------
+
+@pytest.fixture
+def installed(monkeypatch):
+    """installed(**{dist: version}): pretend these distributions are installed (metadata only)."""
+    from importlib import metadata
+
+    def fake(dists):
+        def version(name):
+            if name in dists:
+                return dists[name]
+            raise metadata.PackageNotFoundError(name)
+        monkeypatch.setattr(metadata, "version", version)
+
+    monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
+    return fake
+
+
+@pytest.mark.parametrize("dists, expected", [
+    ({"keras": "3.6.0", "tensorflow": "2.18.0"}, "3"),
+    ({"keras": "2.15.0", "tensorflow": "2.15.1"}, "2"),
+    ({"tensorflow": "2.12.0"}, "2"),
+    ({"tensorflow-cpu": "2.16.1"}, "3"),
+    ({"keras": "1.2.2"}, None),
+    ({}, None),
+])
+def test_detect_keras_version_from_metadata(installed, dists, expected):
+    installed(dists)
+    assert config.detect_keras_version() == expected
+
+
+def test_detect_legacy_keras(installed, monkeypatch):
+    installed({"keras": "3.6.0", "tf-keras": "2.18.0", "tensorflow": "2.18.0"})
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    assert config.detect_keras_version() == "2"
+
+
+def test_keras_versions_precedence():
+    auto, three = Settings(keras_version="auto"), Settings(keras_version="3")
+    assert config.keras_versions(three, {"2"}, "3") == {"2"}  # the code's own evidence wins
+    assert config.keras_versions(three, set(), "2") == {"3"}  # then the configuration
+    assert config.keras_versions(auto, set(), "2") == {"2"}  # then what is installed
+    assert config.keras_versions(auto, {"2", "3"}, None) == {"2", "3"}  # unknown: both

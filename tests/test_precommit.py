@@ -1,0 +1,105 @@
+"""The pre-commit hook (.pre-commit-hooks.yaml), run the way users run it: `pre-commit try-repo`.
+
+try-repo installs the hook from a git repository's HEAD, so the working tree (uncommitted files
+included) is copied to a temporary folder and committed there. Needs pip to reach a package index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIP = {".git", "__pycache__", ".pytest_cache", ".kerascheck_cache", "build", "dist", ".venv", ".tox"}
+
+BAD = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(1, activation="softmax")])\n'
+CLEAN = BAD.replace("softmax", "sigmoid")
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")]
+
+
+def copy_working_tree(dest: Path) -> Path:
+    """The checkout as it is on disk, uncommitted files included, without git's ignored files."""
+    if (ROOT / ".git").exists():
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                                capture_output=True, text=True, check=True).stdout.split("\0")
+        for rel in filter(None, listed):
+            src = ROOT / rel
+            if src.is_file():  # tracked files deleted in the working tree are gone
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dest / rel)
+    else:
+        shutil.copytree(ROOT, dest, ignore=lambda d, names: [n for n in names if n in SKIP or n.endswith(".egg-info")],
+                        dirs_exist_ok=True)
+    return dest
+
+
+def git_env(pre_commit_home: Path) -> dict:
+    """No GIT_* from a calling hook (pre-commit running these tests), a fixed identity, and a private
+    pre-commit cache."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(GIT_AUTHOR_NAME="kerascheck tests", GIT_AUTHOR_EMAIL="tests@example.invalid",
+               GIT_COMMITTER_NAME="kerascheck tests", GIT_COMMITTER_EMAIL="tests@example.invalid",
+               PRE_COMMIT_HOME=str(pre_commit_home))
+    return env
+
+
+def git(cwd: Path, env: dict, *args: str) -> None:
+    subprocess.run(["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", *args], cwd=cwd, env=env,
+                   check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """(hook repository, user repository, env): one pre-commit home, so the hook installs once."""
+    tmp = tmp_path_factory.mktemp("precommit")
+    env = git_env(tmp / "pre-commit-home")
+    hook_repo = copy_working_tree(tmp / "kerascheck")
+    git(hook_repo, env, "init", "-q")
+    git(hook_repo, env, "add", "-A")
+    git(hook_repo, env, "commit", "-q", "-m", "working tree")
+    user = tmp / "user"
+    (user / "build").mkdir(parents=True)
+    (user / "bad.py").write_text(BAD, encoding="utf-8")
+    (user / "clean.py").write_text(CLEAN, encoding="utf-8")
+    (user / "build" / "generated.py").write_text(BAD, encoding="utf-8")
+    git(user, env, "init", "-q")
+    git(user, env, "add", "-A")
+    return hook_repo, user, env
+
+
+def try_repo(setup, *files: str) -> subprocess.CompletedProcess:
+    hook_repo, user, env = setup
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "kerascheck", "--files",
+                           *files], cwd=user, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_hook_definition_follows_the_conventions():
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "kerascheck" and hook["language"] == "python"
+    assert hook["entry"] == "kerascheck check --force-exclude" and hook["require_serial"] is True
+    assert set(hook["types_or"]) == {"python", "pyi", "jupyter"}
+
+
+def test_buggy_file_fails_the_hook(setup):
+    p = try_repo(setup, "bad.py")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "Failed" in p.stdout and "bad.py:2:60: KC201" in p.stdout
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_clean_file_passes(setup):
+    p = try_repo(setup, "clean.py")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Passed" in p.stdout
+
+
+def test_force_exclude_skips_build_folders_passed_by_pre_commit(setup):
+    p = try_repo(setup, "build/generated.py", "clean.py")
+    assert p.returncode == 0, p.stdout + p.stderr
