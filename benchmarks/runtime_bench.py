@@ -1,0 +1,107 @@
+"""Runtime mode: what it costs, and what it says about the end-to-end fixtures.
+
+    python benchmarks/runtime_bench.py [--python PATH] [--repeat 3] [--fixtures] [--verbose]
+
+Measures (in the target interpreter) the bare interpreter start, `import tensorflow`, and the
+whole per-file check (`kerascheck.runtime.check_file`: slice, child process, TF import, trace,
+verdicts) on a few representative files. With --fixtures, runs runtime mode over every
+tests/fixtures/KC*/ script and prints the confirmed / refuted / not-checked counts per rule; a
+`refuted` means a rule or the trace is wrong, and is printed in full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from kerascheck.config import Settings  # noqa: E402
+from kerascheck.engine import Linter  # noqa: E402
+from kerascheck.runtime import check_file  # noqa: E402
+
+FILES = [
+    ROOT / "tests/runtime_cases/correct_regression.py",
+    ROOT / "tests/runtime_cases/seg_int_mask_cce.py",
+    ROOT / "tests/fixtures/KC201/bad_softmax_single_unit.py",
+]
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                   env={"TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "-1", "PATH": "/usr/bin:/bin"})
+    return time.perf_counter() - start
+
+
+def lint(path: Path, keras: str = "3"):
+    text = path.read_text(encoding="utf-8")
+    return text, Linter(Settings(keras_version=keras)).lint_text(text, str(path)).findings
+
+
+def check(path: Path, python: str, keras: str = "3"):
+    text, findings = lint(path, keras)
+    start = time.perf_counter()
+    out = check_file(path, text, findings, python=python, timeout=120, memory_mb=8192, keras_versions=[keras])
+    return time.perf_counter() - start, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--fixtures", action="store_true")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+
+    print(f"interpreter: {args.python}")
+    bare = [timed([args.python, "-c", "pass"]) for _ in range(args.repeat)]
+    tf = [timed([args.python, "-c", "import tensorflow"]) for _ in range(args.repeat)]
+    print(f"python -c pass          median {statistics.median(bare):6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in bare)})")
+    print(f"import tensorflow       median {statistics.median(tf):6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in tf)})")
+    for path in FILES:
+        runs = [check(path, args.python)[0] for _ in range(args.repeat)]
+        print(f"check_file {path.name:32s} median {statistics.median(runs):6.2f} s  "
+              f"(runs: {', '.join(f'{t:.2f}' for t in runs)})")
+
+    if not args.fixtures:
+        return
+    from fixture_spec import all_fixtures
+
+    counts: dict[str, Counter] = defaultdict(Counter)
+    total: Counter = Counter()
+    refuted = []
+    seconds = []
+    for fx in all_fixtures():
+        keras = fx.keras or "3"
+        took, out = check(fx.path, args.python, keras)
+        seconds.append(took)
+        for f in out:
+            status = (f.runtime or {}).get("status", "none")
+            counts[f.code][status] += 1
+            total[status] += 1
+            if status == "refuted":
+                refuted.append((fx.id, f))
+            if args.verbose or status == "refuted":
+                print(f"  {fx.id}: {f.code}@{f.line} {status}: {(f.runtime or {}).get('detail', '')[:300]}")
+        if args.verbose and not out:
+            print(f"  {fx.id}: no findings")
+    print(f"\nfixtures: {len(seconds)} files, check_file median {statistics.median(seconds):.2f} s, "
+          f"max {max(seconds):.2f} s, total {sum(seconds):.1f} s")
+    for code in sorted(counts):
+        c = counts[code]
+        print(f"  {code}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+    print("total: " + ", ".join(f"{k} {v}" for k, v in sorted(total.items())))
+    if refuted:
+        print(f"\n{len(refuted)} refuted finding(s): a rule or the trace is wrong")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""Runtime mode (kerascheck.runtime): the slice (no TensorFlow needed), then real traces in a child
+process (skipped when `sys.executable` cannot import TensorFlow)."""
+
+from __future__ import annotations
+
+import importlib.util
+import stat
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kerascheck.finding import Finding
+from kerascheck.runtime import RuntimeUnavailable, check_file, plan_for
+from kerascheck.runtime.runner import run_child
+
+HERE = Path(__file__).resolve().parent
+CASES = HERE / "runtime_cases"
+FIXTURES = HERE / "fixtures"
+HAS_TF = importlib.util.find_spec("tensorflow") is not None
+
+
+def _kept_lines(source: str) -> set[int]:
+    plan = plan_for(source)
+    assert plan is not None
+    return {ln for a, b in plan.keep for ln in range(a, b + 1)}
+
+
+# --- the slice (static, no TensorFlow) -------------------------------------------------------------
+SCRIPT = '''\
+import numpy as np
+import pandas as pd
+from tensorflow import keras
+
+NUM_CLASSES = 4
+df = pd.read_csv("data.csv")
+x_train = np.load("x.npy")
+width = x_train.shape[1]
+
+def build_model(n=NUM_CLASSES):
+    x = keras.Input(shape=(32, 32, 3))
+    out = keras.layers.Conv2D(n, 1, activation="softmax")(x)
+    return keras.Model(x, out)
+
+def from_data(width):
+    return keras.Sequential([keras.Input(shape=(width,)), keras.layers.Dense(1)])
+
+model = build_model()
+model.compile(optimizer="adam", loss="categorical_crossentropy")
+other = from_data(width)
+print(model.summary())
+for i in range(3):
+    model.fit(x_train, x_train)
+
+if __name__ == "__main__":
+    model.fit(x_train, x_train)
+'''
+
+
+def test_slice_keeps_what_builds_models_and_drops_io_training_and_main():
+    kept = _kept_lines(SCRIPT)
+    lines = SCRIPT.splitlines()
+    kept_text = {lines[i - 1].split("(")[0].split("=")[0].strip() for i in kept}
+    assert {"import numpy as np", "import pandas as pd", "from tensorflow import keras"} <= kept_text
+    assert "NUM_CLASSES" in kept_text  # needed by build_model's default
+    assert "model" in kept_text and "model.compile" in kept_text
+    for dropped in ("df", "x_train", "width", "other", "print", "for i in range", 'if __name__ == "__main__":'):
+        assert dropped not in kept_text, dropped
+
+
+def test_slice_explains_why_a_model_is_not_built():
+    plan = plan_for(SCRIPT)
+    reasons = {m.model.kind: m.reason for m in plan.models}
+    assert reasons["functional"] is None
+    assert "x_train" in reasons["sequential"] and "np.load" in reasons["sequential"]
+    assert "np.load" in plan.dropped[7]
+    assert "needs `x_train`" in plan.dropped[8]
+
+
+def test_slice_uses_scopes_not_names():
+    # The builder's local `x` is not the global data `x`: the model must still be built.
+    src = ("import numpy as np\nfrom tensorflow import keras\nx = np.load('x.npy')\n"
+           "def build():\n    x = keras.Input(shape=(4,))\n    return keras.Model(x, keras.layers.Dense(1)(x))\n"
+           "model = build()\n")
+    plan = plan_for(src)
+    assert all(m.reason is None for m in plan.models)
+    assert 3 not in {ln for a, b in plan.keep for ln in range(a, b + 1)}
+
+
+def test_builders_defined_but_only_called_from_main_are_called():
+    src = ("from tensorflow import keras\n"
+           "def build_model(units=3):\n    return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(units)])\n"
+           "def train():\n    m = build_model()\n    m.fit(None, None)\n"
+           "if __name__ == '__main__':\n    train()\n")
+    plan = plan_for(src)
+    assert plan.call_builders == ["build_model"]
+
+
+def test_static_data_specs_come_from_fit():
+    src = ("import numpy as np\nfrom tensorflow import keras\n"
+           "x = np.random.rand(16, 8)\ny = np.random.randint(0, 3, size=(16,))\n"
+           "model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(3, activation='softmax')])\n"
+           "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\nmodel.fit(x, y)\n")
+    (m,) = plan_for(src).models
+    assert m.x == {"t": "tensor", "shape": [None, 8], "dtype": "float32"}
+    assert m.y == {"t": "tensor", "shape": [None], "dtype": "int64", "high": 3}
+
+
+def test_no_model_no_child():
+    f = Finding("a.py", 1, 1, 1, 2, "KC201", "softmax-on-single-unit", "warning", "m")
+    out = check_file(Path("a.py"), "import keras\nprint(1)\n", [f], python="/nonexistent/python")
+    assert out[0].runtime == {"status": "not-checked", "detail": "no Keras model in this file"}
+
+
+# --- real traces ------------------------------------------------------------------------------------
+def _lint(path: Path, keras: str = "3") -> tuple[str, list[Finding]]:
+    from kerascheck.config import Settings
+    from kerascheck.engine import Linter
+
+    text = path.read_text(encoding="utf-8")
+    return text, Linter(Settings(keras_version=keras)).lint_text(text, str(path)).findings
+
+
+def _check(path: Path, timeout: float = 120, memory_mb: int = 8192, findings=None) -> list[Finding]:
+    text, static = _lint(path)
+    if findings is not None:
+        static = findings
+    return check_file(path, text, static, python=sys.executable, timeout=timeout, memory_mb=memory_mb)
+
+
+def _by_code(findings: list[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        out.setdefault(f.code, []).append(f)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_TF, reason="TensorFlow is not importable")
+class TestTrace:
+    def test_silent_softmax_single_unit_is_measured(self):
+        out = _by_code(_check(FIXTURES / "KC201/bad_softmax_single_unit.py"))
+        (f,) = out["KC201"]
+        assert f.runtime["status"] == "confirmed"
+        assert "exactly 1.0" in f.runtime["detail"]
+        assert "KC905" not in out
+
+    def test_good_fixture_has_nothing(self):
+        assert _check(FIXTURES / "KC201/good_sigmoid_single_unit.py") == []
+
+    def test_integer_masks_with_categorical_loss_confirmed_with_keras_text(self):
+        out = _by_code(_check(CASES / "seg_int_mask_cce.py"))
+        (f,) = out["KC207"]
+        assert f.runtime["status"] == "confirmed"
+        assert "must have the same rank" in f.runtime["detail"]
+        assert "KC905" not in out  # the error was predicted, so it is not reported twice
+
+    def test_unpredicted_error_becomes_kc905(self):
+        # The same script with the rule switched off: the trace's error is reported on its own.
+        text, static = _lint(CASES / "seg_int_mask_cce.py")
+        out = check_file(CASES / "seg_int_mask_cce.py", text, [f for f in static if f.code != "KC207"],
+                         python=sys.executable, timeout=120, memory_mb=8192)
+        (f,) = [f for f in out if f.code == "KC905"]
+        assert f.line == 14 and f.severity == "error"
+        assert "must have the same rank" in f.message and f.runtime["status"] == "confirmed"
+
+    def test_correct_script_traces_the_train_step_cleanly(self):
+        path = CASES / "correct_regression.py"
+        assert _check(path) == []
+        text = path.read_text()
+        plan = plan_for(text)
+        plan.path = str(path)
+        run = run_child(sys.executable, path, text, plan.job(), 120, 8192)
+        (model,) = run.all("model")
+        assert model["traced"] == "train_step" and "error" not in model
+        assert model["x"] == "(None, 8) float32" and model["y"] == "(None, 1) float32"
+        assert not any(e["ev"] == "exec" and e["line"] == 14 for e in run.events)  # fit never runs
+
+    def test_a_predicted_trace_error_that_does_not_happen_is_refuted(self):
+        f = Finding("correct_regression.py", 13, 1, 13, 60, "KC207", "integer-labels-with-categorical-loss",
+                    "error", "synthetic")
+        (out,) = _check(CASES / "correct_regression.py", findings=[f])
+        assert out.runtime["status"] == "refuted"
+        assert "no error" in out.runtime["detail"]
+
+    def test_missing_tensorflow_is_one_clear_error(self, tmp_path):
+        fake = tmp_path / "python-without-site"
+        fake.write_text(f"#!/bin/sh\nexec {sys.executable} -S \"$@\"\n")
+        fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+        text, static = _lint(FIXTURES / "KC201/bad_softmax_single_unit.py")
+        with pytest.raises(RuntimeUnavailable, match=r"runtime mode needs TensorFlow: pip install 'kerascheck\[runtime\]'"):
+            check_file(FIXTURES / "KC201/bad_softmax_single_unit.py", text, static, python=str(fake),
+                       timeout=60, memory_mb=8192)
+        with pytest.raises(RuntimeUnavailable):
+            check_file(FIXTURES / "KC201/bad_softmax_single_unit.py", text, static,
+                       python=str(tmp_path / "nope"), timeout=60, memory_mb=8192)
+
+
+HOSTILE = [
+    ("hostile_hang.py", 40, "time limit", {8, 9}),  # the spinning loop, wherever the signal lands
+    ("hostile_sys_exit.py", 60, "sys.exit(3)", {10}),
+    ("hostile_os_exit.py", 60, "os._exit(7)", {10}),
+    ("hostile_segfault.py", 60, "SIGSEGV", {9}),
+    ("hostile_socket.py", 60, "network access", {10}),
+    ("hostile_memory.py", 60, "memory", {9, 10}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_TF, reason="TensorFlow is not importable")
+@pytest.mark.parametrize("name,timeout,text,lines", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_scripts_become_kc905_within_the_limit(name, timeout, text, lines):
+    start = time.monotonic()
+    out = _check(CASES / name, timeout=timeout, memory_mb=3072)
+    took = time.monotonic() - start
+    assert took < timeout + 15
+    kc905 = [f for f in out if f.code == "KC905"]
+    assert kc905, out
+    assert any(text in f.message for f in kc905), [f.message for f in kc905]
+    assert any(f.line in lines for f in kc905), [(f.line, f.message) for f in kc905]
