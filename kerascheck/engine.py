@@ -29,6 +29,14 @@ class FileResult:
     source: Optional[str] = None
     skipped: bool = False  # fast path: no Keras in the file
     encoding: str = "utf-8"
+    cells: dict[int, str] = field(default_factory=dict)  # notebooks: code cell number -> its text
+
+    def sources(self) -> dict[str, str]:
+        """Texts for code frames, keyed like Finding.source_key."""
+        out = {f"{self.path}#cell{n}": text for n, text in self.cells.items()}
+        if self.source is not None and not self.cells:
+            out[self.path] = self.source
+        return out
 
 
 class Linter:
@@ -48,12 +56,27 @@ class Linter:
         return self.lint_bytes(data, source.display)
 
     def lint_bytes(self, data: bytes, display: str) -> FileResult:
+        if display.endswith(".ipynb"):
+            return self.lint_notebook(data, display)
         try:
             text, encoding = decode(data)
         except ReadError as err:
             return self._read_error(display, err)
         result = self.lint_text(text, display)
         result.encoding = encoding
+        return result
+
+    def lint_notebook(self, data: bytes, display: str) -> FileResult:
+        """Code cells as one module (later cells see earlier ones); findings mapped back to cells."""
+        from kerascheck import notebook
+
+        try:
+            nb = notebook.load(data)
+        except notebook.NotebookError as err:
+            return self._read_error(display, ReadError("notebook", str(err)))
+        result = self.lint_text(nb.text, display)
+        result.findings = [notebook.to_cell(nb, f) for f in result.findings]
+        result.cells = nb.cell_texts()
         return result
 
     def lint_text(self, text: str, display: str) -> FileResult:
@@ -210,6 +233,10 @@ class Linter:
         meta = self.catalogue[code]
         return Finding(display, line, column, line, end_column or column + 1, code, meta.name, meta.severity,
                        meta.message.format(detail=detail))
+
+    def lint_error(self, display: str, err: ReadError) -> FileResult:
+        """The result for a file that could not be read."""
+        return self._read_error(display, err)
 
     def _read_error(self, display: str, err: ReadError) -> FileResult:
         code = "KC901" if err.kind == "decode-syntax" else "KC902"

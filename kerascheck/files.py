@@ -18,7 +18,7 @@ SKIP_DIRS = {
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".kerascheck_cache",
     "node_modules", "site-packages", "__pypackages__", ".eggs", ".ipynb_checkpoints",
 }
-SOURCE_SUFFIXES = (".py", ".pyi")
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass

@@ -44,14 +44,25 @@ class Finding:
     message: str
     fix: Optional[Fix] = None
     runtime: Optional[dict[str, str]] = None  # {"status": ..., "detail": ...} in runtime mode
+    cell: Optional[int] = None  # notebooks: 1-based code cell; line/column are then within the cell
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)
+
+    def location(self) -> str:
+        """`path:line:col`, or `nb.ipynb:cell 3:12:5` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
+
+    @property
+    def source_key(self) -> str:
+        """The key of the text this finding's line refers to in Report.sources."""
+        return self.path if self.cell is None else f"{self.path}#cell{self.cell}"
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON contract (README, "JSON output")."""
-        return {
+        out = {
             "path": self.path,
             "line": self.line,
             "column": self.column,
@@ -64,3 +75,6 @@ class Finding:
             "fix": self.fix.to_dict() if self.fix else None,
             "runtime": self.runtime,
         }
+        if self.cell is not None:
+            out["cell"] = self.cell
+        return out

@@ -14,5 +14,5 @@ def render(report: Report) -> str:
     for f in report.findings:
         # One finding per line is the contract (grep, editors' error parsers): fold any line breaks.
         message = _NEWLINES.sub(" ", f.message)
-        lines.append(f"{f.path}:{f.line}:{f.column}: {f.code} {message}")
+        lines.append(f"{f.location()}: {f.code} {message}")
     return "".join(line + "\n" for line in lines)

@@ -121,9 +121,9 @@ def _notes(f: Finding, report: Report) -> list[str]:
 
 
 def render_finding(f: Finding, report: Report) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"]
+    lines = [f"{f.location()}: {f.code} [{f.severity}] {f.message}"]
     try:
-        lines += _frame(f, report.sources.get(f.path))
+        lines += _frame(f, report.sources.get(f.source_key))
     except Exception:  # a code frame is a nicety; never lose the finding over it
         pass
     lines += _notes(f, report)

@@ -1,0 +1,103 @@
+"""Lint many files: the result cache first, then a process pool (or in-process for a single file)."""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Optional
+
+from kerascheck.cache import Cache
+from kerascheck.config import Settings
+from kerascheck.engine import FileResult, Linter
+from kerascheck.files import ReadError, SourceFile, decode, read_bytes
+
+_worker: Optional[Linter] = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker
+    _worker = Linter(settings)
+
+
+def _lint_in_worker(item: tuple[bytes, str]) -> FileResult:
+    assert _worker is not None
+    return _worker.lint_bytes(*item)
+
+
+def _code_stamp() -> list:
+    """kerascheck's own files (code and catalogue): an edited rule must not be served stale results
+    under an unchanged version number (editable installs, development)."""
+    from pathlib import Path
+
+    from kerascheck.catalogue import catalogue_dir
+
+    stamp = []
+    for root, pattern in ((Path(__file__).resolve().parent, "*.py"), (catalogue_dir(), "*.yaml")):
+        for path in sorted(root.rglob(pattern)):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+    return stamp
+
+
+def fingerprint(linter: Linter) -> str:
+    """Everything besides the file's bytes that decides its findings."""
+    settings = linter.settings.as_dict()
+    for key in ("config-file", "root", "cache-dir", "runtime"):
+        settings.pop(key, None)
+    return json.dumps([settings, sorted(linter.enabled), linter.detected, _code_stamp()], sort_keys=True,
+                      default=str)
+
+
+def _sources(result: FileResult, data: bytes) -> None:
+    """Refill the texts a cached result's code frames need (decoding is cheap, parsing is not)."""
+    try:
+        if result.path.endswith(".ipynb"):
+            from kerascheck import notebook
+
+            result.cells = notebook.load(data).cell_texts()
+        else:
+            result.source = decode(data)[0]
+    except Exception:  # a cached KC902 file cannot be decoded: no frame, findings still shown
+        pass
+
+
+def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Optional[Cache]) -> list[FileResult]:
+    results: dict[int, FileResult] = {}
+    todo: list[tuple[int, bytes, str, Optional[str]]] = []
+    for i, f in enumerate(files):
+        try:
+            data = read_bytes(f.path, linter.settings.max_file_size)
+        except ReadError as err:
+            results[i] = linter.lint_error(f.display, err)
+            continue
+        key = cache.key(f.display, data) if cache is not None else None
+        hit = cache.get(key) if cache is not None and key is not None else None
+        if hit is not None:
+            findings, skipped = hit
+            result = FileResult(f.display, findings, skipped=skipped)
+            _sources(result, data)
+            results[i] = result
+        else:
+            todo.append((i, data, f.display, key))
+    if len(todo) <= 1 or jobs <= 1:
+        fresh = [linter.lint_bytes(data, display) for _, data, display, _ in todo]
+    else:
+        workers = min(jobs, len(todo))
+        chunk = max(1, len(todo) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(linter.settings,)) as pool:
+            fresh = list(pool.map(_lint_in_worker, [(data, display) for _, data, display, _ in todo],
+                                  chunksize=chunk))
+    for (i, _, _, key), result in zip(todo, fresh):
+        results[i] = result
+        if cache is not None and key is not None:
+            cache.put(key, result.findings, result.skipped)
+    return [results[i] for i in range(len(files))]
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
