@@ -75,14 +75,26 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--keras-version", type=click.Choice(["auto", "2", "3"]), help="The Keras major version your code runs on.")
 @click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit.")
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kerascheck_cache/).")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where to keep the cache (default: .kerascheck_cache/ in the project root, or $KERASCHECK_CACHE_DIR).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option("--runtime", "runtime", flag_value=True, default=None,
+              help="Confirm findings by building and tracing the models with TensorFlow (runs a slice of your code).")
+@click.option("--python", "runtime_python", type=click.Path(dir_okay=False),
+              help="Runtime mode: the interpreter of your project's environment (default: this one).")
+@click.option("--runtime-timeout", type=click.FloatRange(min=1), help="Runtime mode: seconds per file (default 60).")
 def check(paths: tuple[Path, ...], select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
           force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename, config_file,
-          keras_version, show_settings, show_files) -> None:
+          keras_version, show_settings, show_files, no_cache, cache_dir, jobs, runtime, runtime_python,
+          runtime_timeout) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
+    extra = {"no_cache": no_cache, "cache_dir": cache_dir, "jobs": jobs, "runtime": runtime,
+             "runtime_python": runtime_python, "runtime_timeout": runtime_timeout}
     try:
         code = _check(paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
                       force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename,
-                      config_file, keras_version, show_settings, show_files)
+                      config_file, keras_version, show_settings, show_files, extra)
     except ConfigError as err:
         raise UsageFailure(str(err)) from None
     sys.exit(code)
@@ -110,7 +122,7 @@ def _settings(config_file, select, ignore, extend_select, per_file_ignores, excl
 
 def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude, force_exclude,
            output_format, output_file, statistics, exit_zero, stdin_filename, config_file, keras_version,
-           show_settings, show_files) -> int:
+           show_settings, show_files, extra: Optional[dict] = None) -> int:
     from kerascheck.engine import Linter
     from kerascheck.files import discover
     from kerascheck.output import Report, render
@@ -118,6 +130,15 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
 
     settings = _settings(config_file, select, ignore, extend_select, per_file_ignores, exclude,
                          extend_exclude, keras_version)
+    extra = extra or {}
+    if extra.get("cache_dir"):
+        settings.cache_dir = extra["cache_dir"]
+    if extra.get("runtime") is not None:
+        settings.runtime = extra["runtime"]
+    if extra.get("runtime_python"):
+        settings.runtime_python = extra["runtime_python"]
+    if extra.get("runtime_timeout"):
+        settings.runtime_timeout = extra["runtime_timeout"]
     if show_settings:
         click.echo(json.dumps(settings.as_dict(), indent=2))
         return 0
@@ -135,13 +156,33 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     # A syntax tree is millions of small acyclic objects that the cyclic GC keeps re-scanning: with
     # CPython's default thresholds that costs a fifth of the time on big files (mypy does the same).
     gc.set_threshold(100_000, 50, 100)
+    if settings.runtime:
+        from kerascheck.runtime import RuntimeUnavailable, check_available
+
+        try:
+            check_available(settings.runtime_python)
+        except RuntimeUnavailable as err:
+            raise ConfigError(str(err)) from None
     linter = Linter(settings)
-    results = [linter.lint_file(f) for f in files]
+    cache = None
+    if not extra.get("no_cache"):
+        from kerascheck.cache import Cache, default_dir
+        from kerascheck.runner import fingerprint
+
+        cache = Cache(settings.cache_dir or default_dir(settings.root), fingerprint(linter))
+    from kerascheck.runner import default_jobs, lint_files
+
+    results = lint_files(linter, files, extra.get("jobs") or default_jobs(), cache)
     if use_stdin:
         name = stdin_filename or "-"
         results.append(linter.lint_bytes(read_stdin(settings.max_file_size), name))
+    if settings.runtime:
+        _runtime(settings, results, files)
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key())
-    report = Report(findings, linter.catalogue, {r.path: r.source for r in results if r.source is not None},
+    sources: dict[str, str] = {}
+    for r in results:
+        sources.update(r.sources())
+    report = Report(findings, linter.catalogue, sources,
                     settings.root if output_format == "sarif" else cwd, __version__, len(results))
     if statistics:
         text = _statistics(findings, results, linter.catalogue)
@@ -159,6 +200,20 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     return 0 if exit_zero or not findings else 1
 
 
+def _runtime(settings: Settings, results: list, files: list) -> None:
+    """Runtime mode: confirm or refute each file's findings in a child process (never for stdin)."""
+    from kerascheck.runtime import check_file
+
+    paths = {f.display: f.path for f in files}
+    for result in results:
+        path = paths.get(result.path)
+        if path is None or result.skipped or result.source is None or result.cells:
+            continue  # stdin, files without Keras, unreadable files, notebooks
+        result.findings = check_file(path, result.source, result.findings, python=settings.runtime_python,
+                                     timeout=settings.runtime_timeout, memory_mb=settings.runtime_memory_mb,
+                                     display=result.path)
+
+
 def _summary(findings: list, n_files: int) -> str:
     if not findings:
         return f"All checks passed ({n_files} file{'s' if n_files != 1 else ''} checked).\n"
@@ -173,6 +228,18 @@ def _statistics(findings, results, catalogue) -> str:
     lines.append(f"{len(findings)} finding(s) in {len(results)} file(s); "
                  f"{skipped} file(s) skipped without parsing (no Keras/TensorFlow mention)")
     return "\n".join(lines) + "\n"
+
+
+@main.command("server")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Use this pyproject.toml/kerascheck.toml for every file (default: the nearest pyproject.toml).")
+def server_cmd(config_file: Optional[Path]) -> None:
+    """Run the language server (LSP over stdio) for editors: live diagnostics, quick fixes, hover."""
+    try:
+        from kerascheck.server import serve
+    except ImportError as exc:
+        raise UsageFailure(f"the language server needs pygls 2 (pip install 'pygls>=2,<3'): {exc}") from None
+    serve(config=config_file)
 
 
 @main.command("rule")

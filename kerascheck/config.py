@@ -30,6 +30,11 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     root: Path = field(default_factory=Path.cwd)
     config_file: Optional[Path] = None
+    cache_dir: Optional[Path] = None
+    runtime: bool = False  # runtime mode executes (a slice of) user code: opt-in only
+    runtime_python: Optional[str] = None
+    runtime_timeout: float = 60.0
+    runtime_memory_mb: int = 8192
 
     # -- rule selection --------------------------------------------------------------------------
     def validate_selectors(self, known: Iterable[str]) -> None:
@@ -82,11 +87,15 @@ class Settings:
             "extend-exclude": self.extend_exclude,
             "keras-version": self.keras_version,
             "max-file-size": self.max_file_size,
+            "cache-dir": str(self.cache_dir) if self.cache_dir else None,
+            "runtime": {"enabled": self.runtime, "python": self.runtime_python,
+                        "timeout": self.runtime_timeout, "memory-mb": self.runtime_memory_mb},
         }
 
 
 _LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude"}
-_KEYS = _LIST_KEYS | {"per-file-ignores", "keras-version", "max-file-size"}
+_KEYS = _LIST_KEYS | {"per-file-ignores", "keras-version", "max-file-size", "cache-dir", "runtime"}
+_RUNTIME_KEYS = {"enabled", "python", "timeout", "memory-mb"}
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -151,6 +160,43 @@ def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
         settings.max_file_size = size
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
+            raise ConfigError(f"{where}: 'cache-dir' must be a path")
+        settings.cache_dir = Path(table["cache-dir"])
+    if "runtime" in table:
+        _apply_runtime(settings, table["runtime"], where)
+
+
+def _apply_runtime(settings: Settings, value: Any, where: str) -> None:
+    """`runtime = true`, or a table: `[tool.kerascheck.runtime] enabled/python/timeout/memory-mb`."""
+    if isinstance(value, bool):
+        settings.runtime = value
+        return
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'runtime' must be true/false or a table")
+    unknown = sorted(set(value) - _RUNTIME_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} in [tool.kerascheck.runtime] "
+                          f"(known: {', '.join(sorted(_RUNTIME_KEYS))})")
+    if "enabled" in value:
+        if not isinstance(value["enabled"], bool):
+            raise ConfigError(f"{where}: 'runtime.enabled' must be true or false")
+        settings.runtime = value["enabled"]
+    if "python" in value:
+        if not isinstance(value["python"], str) or not value["python"]:
+            raise ConfigError(f"{where}: 'runtime.python' must be a path to a Python interpreter")
+        settings.runtime_python = value["python"]
+    if "timeout" in value:
+        t = value["timeout"]
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0:
+            raise ConfigError(f"{where}: 'runtime.timeout' must be a positive number of seconds")
+        settings.runtime_timeout = float(t)
+    if "memory-mb" in value:
+        m = value["memory-mb"]
+        if isinstance(m, bool) or not isinstance(m, int) or m <= 0:
+            raise ConfigError(f"{where}: 'runtime.memory-mb' must be a positive number of MiB")
+        settings.runtime_memory_mb = m
 
 
 def load_settings(config: Optional[Path] = None, start: Optional[Path] = None) -> Settings:

@@ -475,7 +475,7 @@ def test_internal_error_message(project, monkeypatch, capsys):
     import kerascheck.engine
     from kerascheck import cli as cli_module
 
-    monkeypatch.setattr(kerascheck.engine.Linter, "lint_file", lambda *a: 1 / 0)
+    monkeypatch.setattr(kerascheck.engine.Linter, "lint_bytes", lambda *a: 1 / 0)
     monkeypatch.setattr(sys, "argv", ["kerascheck", str(project / "bad.py")])
     with pytest.raises(SystemExit):
         cli_module.run()
