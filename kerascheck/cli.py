@@ -84,13 +84,17 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--python", "runtime_python", type=click.Path(dir_okay=False),
               help="Runtime mode: the interpreter of your project's environment (default: this one).")
 @click.option("--runtime-timeout", type=click.FloatRange(min=1), help="Runtime mode: seconds per file (default 60).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place (atomically; the result must parse).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: also apply fixes that change training behaviour.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them (exit 1 if any).")
 def check(paths: tuple[Path, ...], select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
           force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename, config_file,
           keras_version, show_settings, show_files, no_cache, cache_dir, jobs, runtime, runtime_python,
-          runtime_timeout) -> None:
+          runtime_timeout, fix, unsafe_fixes, diff) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
     extra = {"no_cache": no_cache, "cache_dir": cache_dir, "jobs": jobs, "runtime": runtime,
-             "runtime_python": runtime_python, "runtime_timeout": runtime_timeout}
+             "runtime_python": runtime_python, "runtime_timeout": runtime_timeout, "fix": fix,
+             "unsafe_fixes": unsafe_fixes, "diff": diff}
     try:
         code = _check(paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
                       force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename,
@@ -173,9 +177,20 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     from kerascheck.runner import default_jobs, lint_files
 
     results = lint_files(linter, files, extra.get("jobs") or default_jobs(), cache)
+    stdin_result = None
     if use_stdin:
         name = stdin_filename or "-"
-        results.append(linter.lint_bytes(read_stdin(settings.max_file_size), name))
+        stdin_result = linter.lint_bytes(read_stdin(settings.max_file_size), name)
+        results.append(stdin_result)
+    fix_summary = ""
+    if extra.get("fix") or extra.get("diff"):
+        fix_summary, would_change = _apply_fixes(linter, results, files, stdin_result, extra)
+        if extra.get("diff"):
+            click.echo(fix_summary, err=True, nl=False)
+            return 1 if would_change else 0
+        if stdin_result is not None:
+            click.echo(fix_summary, err=True, nl=False)
+            return 0 if exit_zero or not stdin_result.findings else 1
     if settings.runtime:
         _runtime(settings, results, files)
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key())
@@ -189,7 +204,7 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     else:
         text = render(output_format, report)
         if output_format in ("full", "concise"):
-            text += _summary(findings, len(results))
+            text += _summary(findings, len(results)) + fix_summary
     if output_file is not None:
         try:
             output_file.write_text(text, encoding="utf-8")
@@ -198,6 +213,55 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     elif text:
         click.echo(text, nl=False)
     return 0 if exit_zero or not findings else 1
+
+
+def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict) -> tuple[str, bool]:
+    """--fix / --diff: fix each file's text until no fix applies, re-lint, then write (or diff)."""
+    from kerascheck.files import decode
+    from kerascheck.fix import fix_source, unified_diff, wanted, write_atomic
+
+    unsafe, diff = bool(extra.get("unsafe_fixes")), bool(extra.get("diff"))
+    paths = {f.display: f.path for f in files}
+    fixed = changed = 0
+    for result in results:
+        if result.source is None or result.cells or not any(wanted(f, unsafe) for f in result.findings):
+            continue  # nothing to do; notebooks are not rewritten yet
+        display = result.path
+        outcome = fix_source(lambda t: linter.lint_text(t, display).findings, result.source, result.findings, unsafe)
+        if outcome.problem:
+            click.echo(f"kerascheck: {display}: {outcome.problem}", err=True)
+            continue
+        if outcome.text == result.source:
+            continue
+        changed += 1
+        fixed += outcome.fixed
+        if diff:
+            click.echo(unified_diff(display, result.source, outcome.text), nl=False)
+            continue
+        if result is stdin_result:
+            click.echo(outcome.text, nl=False)
+            result.findings = outcome.remaining
+            continue
+        path = paths[display]
+        try:  # leave the file alone if it changed since we read it
+            if decode(path.read_bytes())[0] != result.source:
+                click.echo(f"kerascheck: {display}: changed while linting; not fixed", err=True)
+                continue
+            write_atomic(path, outcome.text, result.encoding, bom=False)
+        except (OSError, UnicodeError) as exc:
+            click.echo(f"kerascheck: {display}: cannot write the fix: {exc}", err=True)
+            continue
+        result.source = outcome.text
+        result.findings = outcome.remaining
+    remaining = [f for r in results for f in r.findings]
+    more = sum(1 for f in remaining if f.fix is not None and f.fix.applicability == "unsafe") if not unsafe else 0
+    verb = "Would fix" if diff else "Fixed"
+    summary = f"{verb} {fixed} finding{'s' if fixed != 1 else ''} in {changed} file{'s' if changed != 1 else ''}"
+    if not diff:
+        summary += f"; {len(remaining)} remaining"
+    if more:
+        summary += f"; {more} more fixable with --unsafe-fixes"
+    return summary + ".\n", changed > 0
 
 
 def _runtime(settings: Settings, results: list, files: list) -> None:

@@ -222,7 +222,8 @@ class Linter:
                     break
                 edits.append(Edit(s[0], s[1], s[2], s[3], content))
             if edits:
-                fix = Fix(hit.fix_message or meta.hint, meta.fix if meta.fix != "none" else "unsafe", tuple(edits))
+                applicability = hit.fix_applicability or (meta.fix if meta.fix != "none" else "unsafe")
+                fix = Fix(hit.fix_message or meta.hint, applicability, tuple(edits))
         return Finding(display, span[0], span[1], span[2], span[3], meta.code, meta.name, meta.severity,
                        hit.message, fix)
 

@@ -21,6 +21,7 @@ class Hit:
     message: str
     fix_edits: Optional[list] = None  # [(node, replacement_code)] resolved to Edits by the engine
     fix_message: Optional[str] = None
+    fix_applicability: Optional[str] = None  # "safe" | "unsafe"; default: the catalogue's `fix`
 
 
 class Rule:
@@ -37,6 +38,13 @@ class Rule:
 
     def hit(self, node: cst.CSTNode, **fields: object) -> Hit:
         return Hit(node, self.meta.message.format(**fields))
+
+    def fixed(self, hit: Hit, edits: list, message: str, applicability: Optional[str] = None) -> Hit:
+        """Attach a fix: `edits` are (node, new source text for that node's span)."""
+        hit.fix_edits = list(edits)
+        hit.fix_message = message
+        hit.fix_applicability = applicability
+        return hit
 
     def check(self, facts: "ModuleFacts") -> Iterator[Hit]:
         raise NotImplementedError

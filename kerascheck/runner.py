@@ -60,7 +60,7 @@ def _sources(result: FileResult, data: bytes) -> None:
 
             result.cells = notebook.load(data).cell_texts()
         else:
-            result.source = decode(data)[0]
+            result.source, result.encoding = decode(data)
     except Exception:  # a cached KC902 file cannot be decoded: no frame, findings still shown
         pass
 

@@ -50,3 +50,36 @@ def test_invalid_example_fires_at_its_line(lint, code, index, example, keras):
 def test_valid_example_is_silent(lint, code, index, example, keras):
     findings = [f for f in lint(example.code, keras=keras) if f.code == code]
     assert findings == [], findings
+
+
+FIXED = [(m.code, i, ex, v) for m in CATALOGUE.values() for i, ex in enumerate(m.invalid) if ex.fixed
+         for v in _versions(m, ex)]
+
+
+@pytest.mark.parametrize("code,index,example,keras", FIXED, ids=[f"{c}-fixed{i}-k{v}" for c, i, _, v in FIXED])
+def test_fix_turns_the_invalid_example_into_its_fixed_text(code, index, example, keras):
+    """The rule's own fix (safe and unsafe) gives exactly `fixed:`, which no longer triggers the
+    rule, and fixing the fixed text changes nothing (idempotence)."""
+    from kerascheck.config import Settings
+    from kerascheck.engine import Linter
+    from kerascheck.fix import fix_source
+
+    linter = Linter(Settings(keras_version=keras))
+
+    def lint(text):
+        return linter.lint_text(text, "example.py").findings
+
+    mine = [f for f in lint(example.code) if f.code == code]
+    assert mine and all(f.fix is not None for f in mine), f"{code} offers no fix: {mine}"
+    out = fix_source(lint, example.code, [f for f in lint(example.code) if f.code == code], unsafe=True)
+    assert out.problem is None
+    assert out.text == example.fixed
+    assert not [f for f in lint(out.text) if f.code == code]
+    again = fix_source(lint, out.text, lint(out.text), unsafe=True)
+    assert again.text == out.text
+
+
+def test_rules_declaring_a_fix_have_a_fixed_example():
+    for meta in CATALOGUE.values():
+        if any(ex.fixed for ex in meta.invalid):
+            assert meta.fix in ("safe", "unsafe"), f"{meta.code} has fixed examples but fix: {meta.fix}"

@@ -1,0 +1,131 @@
+"""Applying fixes: `--fix`, `--unsafe-fixes`, `--diff`. Never loses user code: edits are applied
+to the text, the result must parse, and the file is replaced atomically (or left untouched)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import libcst as cst
+
+from kerascheck.finding import Edit, Finding
+
+MAX_PASSES = 10
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in _NEWLINE.finditer(text):
+        starts.append(m.end())
+    return starts
+
+
+def _offset(starts: list[int], text: str, line: int, column: int) -> Optional[int]:
+    if not 1 <= line <= len(starts):
+        return None
+    off = starts[line - 1] + column - 1
+    return off if 0 <= off <= len(text) else None
+
+
+def apply_edits(text: str, edits: list[Edit]) -> Optional[str]:
+    """The text with the edits applied, or None if an edit does not fit the text."""
+    starts = _line_starts(text)
+    spans = []
+    for e in edits:
+        a, b = _offset(starts, text, e.line, e.column), _offset(starts, text, e.end_line, e.end_column)
+        if a is None or b is None or b < a:
+            return None
+        spans.append((a, b, e.content))
+    spans.sort()
+    out, pos = [], 0
+    for a, b, content in spans:
+        if a < pos:
+            return None  # overlapping edits within one fix: refuse
+        out += [text[pos:a], content]
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def wanted(f: Finding, unsafe: bool) -> bool:
+    return f.fix is not None and f.cell is None and (f.fix.applicability == "safe" or unsafe)
+
+
+def fix_text(text: str, findings: list[Finding], unsafe: bool) -> tuple[str, int]:
+    """Apply the non-overlapping fixes of one lint pass; (new text, fixes applied)."""
+    starts = _line_starts(text)
+    taken: list[tuple[int, int]] = []
+    chosen: list[Edit] = []
+    applied = 0
+    for f in sorted((f for f in findings if wanted(f, unsafe)), key=Finding.sort_key):
+        spans = []
+        for e in f.fix.edits:
+            a, b = _offset(starts, text, e.line, e.column), _offset(starts, text, e.end_line, e.end_column)
+            if a is None or b is None:
+                spans = None
+                break
+            spans.append((a, b))
+        if not spans or any(a < tb and ta < b or a == b == ta for a, b in spans for ta, tb in taken):
+            continue  # conflicts with a fix already chosen: the next pass will see it again
+        taken += spans
+        chosen += f.fix.edits
+        applied += 1
+    if not chosen:
+        return text, 0
+    new = apply_edits(text, chosen)
+    return (text, 0) if new is None else (new, applied)
+
+
+@dataclass
+class FixResult:
+    text: str
+    fixed: int = 0
+    remaining: list[Finding] = field(default_factory=list)
+    problem: Optional[str] = None  # why the file was left untouched
+
+
+def fix_source(lint, text: str, findings: list[Finding], unsafe: bool) -> FixResult:
+    """Lint-fix-relint until nothing changes. `lint(text)` returns findings for a text."""
+    current, total = text, 0
+    for _ in range(MAX_PASSES):
+        new, n = fix_text(current, findings, unsafe)
+        if n == 0:
+            break
+        try:
+            cst.parse_module(new)
+        except Exception as exc:  # a fix that breaks the syntax is a kerascheck bug: keep the file
+            return FixResult(text, 0, findings, f"a fix produced invalid code ({type(exc).__name__}); file left unchanged")
+        current, total = new, total + n
+        findings = lint(current)
+    return FixResult(current, total, findings)
+
+
+def write_atomic(path: Path, text: str, encoding: str, bom: bool) -> None:
+    """Replace path's content: temporary file in the same folder, permissions kept, then rename."""
+    data = text.encode(encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".kerascheck")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
