@@ -14,6 +14,9 @@ class OptimizerLrArgument(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Hit]:
         for site, cls in optimizer_calls(facts):
             arg = keyword(site.node, "lr")
-            if arg is not None:
+            if arg is not None and arg.keyword is not None:
                 value = facts.module.code_for_node(arg.value)
-                yield self.hit(arg, cls=cls, value=value if len(value) <= 20 else "...")
+                hit = self.hit(arg, cls=cls, value=value if len(value) <= 20 else "...")
+                if keyword(site.node, "learning_rate") is None:  # `lr` is an alias: renaming is exact
+                    hit = self.fixed(hit, [(arg.keyword, "learning_rate")], "Rename `lr=` to `learning_rate=`", "safe")
+                yield hit

@@ -32,7 +32,11 @@ class ResetStatesRemoved(Rule):
             else:
                 continue
             seen.add(id(call))
-            yield self.hit(call, receiver=receiver, cls=cls, fix=fix.format(receiver=receiver))
+            hit = self.hit(call, receiver=receiver, cls=cls, fix=fix.format(receiver=receiver))
+            if fix is _METRIC_FIX and isinstance(call.func, cst.Attribute):
+                # the metric API's own replacement: same object, same effect
+                hit = self.fixed(hit, [(call.func.attr, "reset_state")], "Rename to `reset_state()`", "safe")
+            yield hit
 
     @staticmethod
     def _keras_metric(facts: ModuleFacts, spec: MetricSpec) -> bool:

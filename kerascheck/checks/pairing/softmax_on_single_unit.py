@@ -1,5 +1,7 @@
 from typing import Iterator
 
+import libcst as cst
+
 from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.values import Tensor
 from kerascheck.rule import Hit, Rule
@@ -14,5 +16,10 @@ class SoftmaxOnSingleUnit(Rule):
         for model in facts.models:
             for _, out in model.output_list() or []:
                 if isinstance(out, Tensor) and out.units == 1 and out.activation == "softmax":
-                    yield self.hit(out.activation_node or out.node,
-                                   layer=out.layer.cls if out.layer else "layer")
+                    node = out.activation_node or out.node
+                    hit = self.hit(node, layer=out.layer.cls if out.layer else "layer")
+                    if isinstance(node, cst.SimpleString) and node.value in ('"softmax"', "'softmax'"):
+                        q = node.value[0]
+                        # unsafe: it changes what the model computes (from a constant to a probability)
+                        hit = self.fixed(hit, [(node, f"{q}sigmoid{q}")], 'Use activation="sigmoid"', "unsafe")
+                    yield hit
