@@ -192,7 +192,7 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
             click.echo(fix_summary, err=True, nl=False)
             return 0 if exit_zero or not stdin_result.findings else 1
     if settings.runtime:
-        _runtime(settings, results, files)
+        _runtime(settings, results, files, linter.detected)
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key())
     sources: dict[str, str] = {}
     for r in results:
@@ -264,18 +264,19 @@ def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict) 
     return summary + ".\n", changed > 0
 
 
-def _runtime(settings: Settings, results: list, files: list) -> None:
+def _runtime(settings: Settings, results: list, files: list, detected: Optional[str]) -> None:
     """Runtime mode: confirm or refute each file's findings in a child process (never for stdin)."""
     from kerascheck.runtime import check_file
 
     paths = {f.display: f.path for f in files}
+    assumed = settings.keras_version if settings.keras_version in ("2", "3") else detected
     for result in results:
         path = paths.get(result.path)
         if path is None or result.skipped or result.source is None or result.cells:
             continue  # stdin, files without Keras, unreadable files, notebooks
         result.findings = check_file(path, result.source, result.findings, python=settings.runtime_python,
                                      timeout=settings.runtime_timeout, memory_mb=settings.runtime_memory_mb,
-                                     display=result.path)
+                                     display=result.path, keras_versions=[assumed] if assumed else None)
 
 
 def _summary(findings: list, n_files: int) -> str:
