@@ -152,8 +152,9 @@ def test_syntax_error_in_the_only_file_exits_1_not_2(tmp_path):
 
 
 def test_deeply_nested_code_is_a_finding_not_a_crash(tmp_path):
-    """libcst's native parser segfaults on 2,000 nested brackets, and its visitors exhaust the
-    recursion limit on a 900-term sum. In a subprocess, so that a regression fails this test only."""
+    """libcst's native parser segfaults on 2,000 nested brackets; a 900-term sum (which once
+    exhausted the recursion limit in the analysis) must lint cleanly. In a subprocess, so that a
+    regression fails this test only."""
     files = {
         "a_brackets.py": "import keras\nx = " + "[" * 3000 + "]" * 3000 + "\n",
         "b_unary.py": "import keras\nx = " + "-" * 20000 + "y\n",
@@ -168,10 +169,10 @@ def test_deeply_nested_code_is_a_finding_not_a_crash(tmp_path):
     assert p.returncode == 1, (p.returncode, p.stderr)
     findings = json.loads(p.stdout)
     assert [(f["path"], f["code"]) for f in findings] == [
-        ("a_brackets.py", "KC901"), ("b_unary.py", "KC901"), ("c_long_sum.py", "KC903"), ("d_bad.py", "KC201")]
+        ("a_brackets.py", "KC901"), ("b_unary.py", "KC901"), ("d_bad.py", "KC201")]
     assert "too many nested parentheses" in findings[0]["message"]
     assert (findings[0]["line"], findings[0]["column"]) == (2, 205)  # CPython stops at the 201st bracket
-    assert "too deeply" in findings[1]["message"] and "too deeply" in findings[2]["message"]
+    assert "too deeply" in findings[1]["message"]
 
 
 # --- a rule that raises ---------------------------------------------------------------------------

@@ -201,7 +201,10 @@ async def test_diagnostics_appear_then_vanish_after_the_fix(client: LanguageClie
     line = BUGGY.splitlines()[BUG_LINE]
     assert line[diag.range.start.character:diag.range.end.character] == '"softmax"'
     assert diag.code_description is not None and diag.code_description.href.endswith("KC201.md")
-    assert diag.data["fix"] is None and diag.data["name"] == "softmax-on-single-unit"
+    assert diag.data["name"] == "softmax-on-single-unit"
+    # KC201's own (unsafe) fix travels with the diagnostic, as the quick fix's source
+    assert diag.data["fix"]["applicability"] == "unsafe"
+    assert diag.data["fix"]["edits"][0]["content"] == '"sigmoid"'
 
     # Apply the fix as an incremental edit: replace "softmax" by "sigmoid".
     client.text_document_did_change(lsp.DidChangeTextDocumentParams(

@@ -152,7 +152,10 @@ def reshape(arr: Array, args: list, node: Any) -> Any:
         if total is None or not rest or new.count(-1) != 1:
             new = tuple(None if d == -1 else d for d in new)
         else:
-            new = tuple(total // rest if d == -1 else d for d in new)
+            inferred = total // rest
+            if inferred.bit_length() > 4096:  # a product of huge dims: str() of it raises in messages
+                inferred = None
+            new = tuple(inferred if d == -1 else d for d in new)
     return Array(new, arr.dtype, node, arr.one_hot and new[-1:] == arr.shape[-1:], arr.int_high,
                  continuous=arr.continuous)
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 
 import libcst as cst
 
-from kerascheck.facts.values import Array, Const, LossSpec
+from kerascheck.facts.values import Array, Const, LossSpec, Tensor
 
 # --- op tables (short names inside tf., tf.math., tf.nn., keras.ops., keras.backend.) -----------
 SHAPE_OPS = {"reshape", "squeeze", "expand_dims", "flatten", "batch_flatten", "ravel", "transpose",
@@ -321,7 +321,7 @@ def labels_kind(use: Any) -> Optional[str]:
 def output_of(use: Any) -> Any:
     """The model's only output Tensor, or None when it has several or is unknown."""
     outs = use.model.output_list()
-    if outs and len(outs) == 1:
+    if outs and len(outs) == 1 and isinstance(outs[0][1], Tensor):  # `Model(x, [unknown_call(x)])`
         return outs[0][1]
     return None
 
@@ -473,9 +473,10 @@ class _Dataflow:
             return NONE
         if isinstance(node, cst.Integer):
             try:
-                return Flow(const=int(node.value.replace("_", ""), 0))
+                value = int(node.value.replace("_", ""), 0)
             except ValueError:
                 return NONE
+            return Flow(const=value) if value.bit_length() <= 4096 else NONE  # str() fails past 4,300 digits
         if isinstance(node, cst.Float):
             return Flow(const=float(node.value.replace("_", "")))
         if isinstance(node, cst.SimpleString):
@@ -589,6 +590,8 @@ class _Dataflow:
         if not (a.derived or b.derived):
             if a.const is not None and b.const is not None and isinstance(a.const, (int, float)) \
                     and isinstance(b.const, (int, float)) and op in ("Add", "Subtract", "Multiply"):
+                if any(isinstance(v, int) and v.bit_length() > 4096 for v in (a.const, b.const)):
+                    return NONE  # `a = a * a` on every line: exponential time, and never a shape
                 value = {"Add": a.const + b.const, "Subtract": a.const - b.const,
                          "Multiply": a.const * b.const}[op]
                 return Flow(const=value)

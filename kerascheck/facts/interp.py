@@ -21,6 +21,10 @@ from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Cons
 
 MAX_DEPTH = 8
 MAX_CALLS = 400
+# Constant folding stops past these sizes (a value that doubles on every line must not exhaust the
+# machine): integers of more bits, strings and lists of more items, are UNKNOWN.
+MAX_INT_BITS = 4096
+MAX_ITEMS = 100_000
 
 
 @dataclass(eq=False)
@@ -316,7 +320,18 @@ class Interpreter:
             if _is_main_guard(node.test):
                 return self.exec_block(node.body, frame)
             self.eval(node.test, frame)
-            return self._branches(frame, [node.body, node.orelse], has_else=node.orelse is not None)
+            # An `elif` chain as one flat set of branches: one recursion per `elif` would exceed
+            # Python's recursion limit on a chain of 500 (generated dispatch code has those).
+            bodies: list = [node.body]
+            orelse = node.orelse
+            while isinstance(orelse, cst.If) and not _is_main_guard(orelse.test):
+                frame.branch += 1
+                self.eval(orelse.test, frame)
+                frame.branch -= 1
+                bodies.append(orelse.body)
+                orelse = orelse.orelse
+            bodies.append(orelse)
+            return self._branches(frame, bodies, has_else=orelse is not None)
         if isinstance(node, cst.Else):
             return self.exec_block(node.body, frame)
         if isinstance(node, (cst.For, cst.While)):
@@ -432,9 +447,11 @@ class Interpreter:
             return UNKNOWN if value is None else value
         if isinstance(node, cst.Integer):
             try:
-                return Const(int(node.value.replace("_", ""), 0))
-            except ValueError:
+                value = int(node.value.replace("_", ""), 0)
+            except ValueError:  # more than 4,300 decimal digits
                 return UNKNOWN
+            # a hex literal has no digit limit, and str() of a 5,000-digit int raises in messages
+            return Const(value) if value.bit_length() <= MAX_INT_BITS else UNKNOWN
         if isinstance(node, cst.Float):
             try:
                 return Const(float(node.value.replace("_", "")))
@@ -484,6 +501,8 @@ class Interpreter:
         if isinstance(a, Const) and isinstance(b, Const):
             x, y = a.value, b.value
             if isinstance(x, (int, float)) and isinstance(y, (int, float)) and not isinstance(x, bool):
+                if any(isinstance(v, int) and v.bit_length() > MAX_INT_BITS for v in (x, y)):
+                    return UNKNOWN  # a hex literal of a million digits
                 op = type(node.operator).__name__
                 try:
                     result = {
@@ -493,10 +512,14 @@ class Interpreter:
                     }.get(op, lambda: None)()
                 except (ArithmeticError, ValueError, OverflowError):
                     result = None
+                if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
+                    result = None  # `x = x * x` twenty times: exponential time, no shape is that big
                 return Const(result) if result is not None else UNKNOWN
             if isinstance(node.operator, cst.Add) and isinstance(x, str) and isinstance(y, str):
-                return Const(x + y)
+                return Const(x + y) if len(x) + len(y) <= MAX_ITEMS else UNKNOWN
         if isinstance(a, Seq) and isinstance(b, Seq) and isinstance(node.operator, cst.Add):
+            if len(a.items) + len(b.items) > MAX_ITEMS:
+                return UNKNOWN  # `s = s + s` thirty times would need gigabytes
             return Seq(a.items + b.items, a.kind, node)
         for arr, other in ((a, b), (b, a)):
             if isinstance(arr, Array) and (isinstance(other, Const) or
@@ -680,7 +703,8 @@ class Interpreter:
             if isinstance(src, Tensor):
                 axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
                 if axis is None or (isinstance(axis, Const) and axis.value is None):
-                    return src.derive(squeeze=node, rank=None, units=None, shape=None, node=node)
+                    return src.derive(squeeze=node, squeeze_units=src.units, rank=None, units=None, shape=None,
+                                      node=node)
                 return src.derive(rank=src.rank - 1 if src.rank else None, units=None, shape=None, node=node)
             if isinstance(src, Array):
                 return UNKNOWN
@@ -926,10 +950,21 @@ def flatten_specs(spec: Any) -> list:
 _KERAS_MARKERS = ("keras", "tensorflow", "tf_keras")
 
 
+def _walk(module: cst.Module, visitor: cst.CSTVisitor) -> None:
+    """`module.visit(visitor)` for a visitor without leave_ hooks, in the same (pre-)order, but with
+    a stack instead of recursion: libcst's recursive visit exceeds Python's recursion limit at about
+    330 levels of nesting (a sum of 400 terms, a 400-branch elif chain), which valid code reaches."""
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if visitor.on_visit(node):
+            stack.extend(reversed(node.children))
+
+
 def analyze(module: cst.Module) -> ModuleFacts:
     facts = ModuleFacts(module)
     syntax = _Syntax(facts)
-    module.visit(syntax)
+    _walk(module, syntax)
     for full in facts.imports.values():
         c = canonical(full)
         if full.split(".")[0] in _KERAS_MARKERS:

@@ -111,7 +111,8 @@ def apply_layer(layer: Layer, x: Any) -> Tensor:
         fn = layer.arg("function", 0)
         squeeze = getattr(fn, "squeeze_call", None)
         if squeeze is not None:
-            out = src.derive(layer=layer, node=layer.node, squeeze=squeeze, rank=None, units=None, shape=None)
+            out = src.derive(layer=layer, node=layer.node, squeeze=squeeze, squeeze_units=src.units, rank=None,
+                             units=None, shape=None)
         return out
     if cls == "Concatenate":
         return out  # filled by the caller, which sees the list of inputs

@@ -126,6 +126,7 @@ class Tensor:
     layer: Optional[Layer] = None  # the layer that produced it
     node: Optional[cst.CSTNode] = _f(default=None, repr=False)
     squeeze: Optional[cst.Call] = _f(default=None, repr=False)  # rank-dropping op without axis
+    squeeze_units: Optional[int] = None  # size of the last axis of the tensor that squeeze got
     concat_of: Optional[list] = None  # heads joined into this one tensor
     concat_node: Optional[cst.CSTNode] = _f(default=None, repr=False)
     is_input: bool = False

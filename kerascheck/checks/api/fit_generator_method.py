@@ -1,9 +1,21 @@
 from typing import Iterator
 
+import libcst as cst
+
 from kerascheck.checks.api._shared import keyword, model_class_name, model_method_calls, receiver_text
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.interp import ModuleFacts
 from kerascheck.rule import Hit, Rule
+
+# Keras 2.15's `<method>_generator(generator, ...)` is `<method>(generator, ...)` with the same keywords
+# (it calls it); the keywords of the Keras 3.15 method (inspect.signature), besides `x`.
+_TARGET_KEYWORDS = {
+    "fit": {"y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle",
+            "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch", "validation_steps",
+            "validation_batch_size", "validation_freq"},
+    "evaluate": {"y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"},
+    "predict": {"batch_size", "verbose", "steps", "callbacks"},
+}
 
 
 class FitGeneratorMethod(Rule):
@@ -18,5 +30,30 @@ class FitGeneratorMethod(Rule):
             if queue:
                 extra = (f", and drop {', '.join(f'`{a}=`' for a in queue)} (Keras 3 takes these in "
                          "`keras.utils.PyDataset`, not in fit/evaluate/predict)")
-            yield self.hit(call, receiver=receiver_text(call), method=method, cls=model_class_name(model),
-                           replacement=K.MODEL_METHODS_REMOVED_IN_3[method], extra=extra)
+            replacement = K.MODEL_METHODS_REMOVED_IN_3[method]
+            hit = self.hit(call, receiver=receiver_text(call), method=method, cls=model_class_name(model),
+                           replacement=replacement, extra=extra)
+            edits = _rename(call, replacement)
+            if edits:
+                # safe: Keras 2's *_generator methods only call the plain method with the same
+                # arguments. The queue keywords stay: KC509 reports (and removes) them next.
+                hit = self.fixed(hit, edits, f"Call `{replacement}()` instead", "safe")
+            yield hit
+
+
+def _rename(call: cst.Call, method: str) -> list:
+    if not isinstance(call.func, cst.Attribute):
+        return []
+    edits = [(call.func.attr, method)]
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in call.args) or len(positional) > 1:
+        return []  # the second positional parameter differs (steps_per_epoch vs y)
+    allowed = _TARGET_KEYWORDS[method] | set(K.FIT_QUEUE_ARGS)
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        if arg.keyword.value == "generator" and not positional:
+            edits.append((arg.keyword, "x"))
+        elif arg.keyword.value not in allowed:
+            return []
+    return edits

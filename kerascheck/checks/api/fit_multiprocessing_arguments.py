@@ -1,5 +1,6 @@
 from typing import Iterator
 
+from kerascheck.checks._fixes import without_args
 from kerascheck.checks.api._shared import keyword, model_method_calls
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.interp import ModuleFacts
@@ -13,10 +14,18 @@ class FitMultiprocessingArguments(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Hit]:
         for call, _, method in model_method_calls(facts, K.FIT_QUEUE_METHODS):
+            queue = [arg for arg in (keyword(call, name) for name in K.FIT_QUEUE_ARGS) if arg is not None]
+            # one edit for all of them: the first finding's fix removes every queue keyword of the call
+            text = without_args(facts.module, call, queue) if queue else None
             for name in K.FIT_QUEUE_ARGS:
                 arg = keyword(call, name)
                 if arg is None:
                     continue
                 error = (f"ValueError: Arguments not recognized: {{'{name}': ...}}" if method == "evaluate" else
                          f"TypeError: {method}() got an unexpected keyword argument '{name}'")
-                yield self.hit(arg, arg=name, method=method, error=error)
+                hit = self.hit(arg, arg=name, method=method, error=error)
+                if text is not None:
+                    # unsafe: the call runs, but without the parallel loading the keywords asked for
+                    names = ", ".join(f"`{a.keyword.value}=`" for a in queue)
+                    hit = self.fixed(hit, [(call, text)], f"Remove {names}", "unsafe")
+                yield hit

@@ -1,5 +1,8 @@
-from typing import Iterator
+from typing import Iterator, Optional
 
+import libcst as cst
+
+from kerascheck.checks._fixes import replacement, without_args
 from kerascheck.checks.api._optimizers import optimizer_calls
 from kerascheck.checks.api._shared import keyword
 from kerascheck.facts.interp import ModuleFacts
@@ -35,7 +38,46 @@ class OptimizerDecayArgument(Rule):
                    "Use a learning-rate schedule instead: `learning_rate=keras.optimizers.schedules."
                    f"InverseTimeDecay(<initial lr>, decay_steps=1, decay_rate={value})` computes the old "
                    "`lr / (1 + decay * step)`")
-            yield self.hit(arg, cls=cls, effect="; ".join(effects), value=value, fix=fix)
+            hit = self.hit(arg, cls=cls, effect="; ".join(effects), value=value, fix=fix)
+            if zero:
+                text = without_args(facts.module, site.node, [arg])
+                if text is not None:
+                    # safe: Keras 3 ignores decay=0 and Keras 2 rejects any decay
+                    hit = self.fixed(hit, [(site.node, text)], f"Remove `decay={value}`", "safe")
+            else:
+                text = _schedule(facts, site.node, arg)
+                if text is not None:
+                    # unsafe: Keras 3 trained with a constant learning rate; now it decays
+                    hit = self.fixed(hit, [(site.node, text)], "Use an InverseTimeDecay learning-rate schedule",
+                                     "unsafe")
+            yield hit
+
+
+def _schedule(facts: ModuleFacts, call: cst.Call, decay: cst.Arg) -> Optional[str]:
+    """`SGD(learning_rate=0.01, decay=1e-4)` -> `SGD(learning_rate=keras.optimizers.schedules.
+    InverseTimeDecay(0.01, decay_steps=1, decay_rate=1e-4))`, the schedule Keras 2's `decay` applied
+    (`lr / (1 + decay * iterations)`). Only for a number written as the learning rate, and an
+    optimizer spelled through its module (`keras.optimizers.SGD`), whose `.schedules` is then used."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or facts.resolve(func.value) != "keras.optimizers":
+        return None
+    if not isinstance(decay.value, (cst.Integer, cst.Float)) or any(a.star for a in call.args):
+        return None
+    positional = [a for a in call.args if a.keyword is None]
+    lr = keyword(call, "learning_rate") or keyword(call, "lr") or (positional[0] if positional else None)
+    if lr is None or not isinstance(lr.value, (cst.Integer, cst.Float)):
+        return None
+    module = facts.module
+    schedule = (f"{module.code_for_node(func.value)}.schedules.InverseTimeDecay("
+                f"{module.code_for_node(lr.value)}, decay_steps=1, decay_rate={module.code_for_node(decay.value)})")
+    args = []
+    for a in call.args:
+        if a is decay:
+            continue
+        args.append(a.with_changes(value=cst.parse_expression(schedule)) if a is lr else a)
+    if call.args[-1] is decay:
+        args[-1] = args[-1].with_changes(comma=decay.comma)
+    return replacement(module, call, call.with_changes(args=args))
 
 
 def _is_zero(node) -> bool:

@@ -25,10 +25,16 @@ class OptimizerLrAttribute(Rule):
                 continue
             optimizer = f"{owner}.optimizer"
             if id(node) in facts.stores:
-                yield self.hit(node, name=f"{name} = ...", effect=_WRITE,
+                hit = self.hit(node, name=f"{name} = ...", effect=_WRITE,
                                fix=f"set it with `{optimizer}.learning_rate.assign(value)`")
+                # unsafe: the assignment now changes the learning rate (as `.lr = ...` did on Keras 2)
+                applicability = "unsafe"
             else:
-                yield self.hit(node, name=name, effect=_READ, fix=f"read `{optimizer}.learning_rate` instead")
+                hit = self.hit(node, name=name, effect=_READ, fix=f"read `{optimizer}.learning_rate` instead")
+                applicability = "safe"  # the same variable Keras 2's `lr` alias returned
+            if isinstance(node, cst.Attribute) and node.attr.value == "lr":
+                hit = self.fixed(hit, [(node.attr, "learning_rate")], "Use `.learning_rate`", applicability)
+            yield hit
 
 
 def _model_names(facts: ModuleFacts) -> set:

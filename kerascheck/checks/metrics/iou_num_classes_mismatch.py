@@ -1,7 +1,9 @@
-from typing import Iterator
+from typing import Iterator, Optional
+
+import libcst as cst
 
 from kerascheck.facts.interp import ModuleFacts
-from kerascheck.facts.metrics import class_count, iou_config, metric_uses
+from kerascheck.facts.metrics import IOU_PARAMS, class_count, iou_config, metric_uses
 from kerascheck.rule import Hit, Rule
 
 
@@ -23,8 +25,27 @@ class IouNumClassesMismatch(Rule):
                 classes = class_count(use.output, use.loss)
                 if classes is None or cfg.num_classes >= classes:
                     continue  # more classes than the model has is correct in Keras 2 and 3
-                yield self.hit(use.spec.node, metric=cfg.cls, k=cfg.num_classes, classes=classes,
+                hit = self.hit(use.spec.node, metric=cfg.cls, k=cfg.num_classes, classes=classes,
                                outcome=_outcome(facts.keras_versions, cfg.num_classes))
+                literal = _num_classes_literal(use.spec.node, cfg.cls)
+                if literal is not None:
+                    # safe: training is untouched; the metric counts every class the model predicts
+                    # (Keras 2 no longer raises, Keras 3 no longer drops samples)
+                    hit = self.fixed(hit, [(literal, str(classes))], f"Set num_classes={classes}", "safe")
+                yield hit
+
+
+def _num_classes_literal(call: cst.Call, cls: str) -> Optional[cst.Integer]:
+    """The integer literal written as the metric's num_classes (keyword or position)."""
+    params = IOU_PARAMS.get(cls, ())
+    positional = [a for a in call.args if a.keyword is None]
+    value = None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "num_classes":
+            value = arg.value
+    if value is None and "num_classes" in params and params.index("num_classes") < len(positional):
+        value = positional[params.index("num_classes")].value
+    return value if isinstance(value, cst.Integer) else None
 
 
 def _outcome(versions: frozenset, k: int) -> str:

@@ -2,9 +2,11 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
+from kerascheck.checks._fixes import with_keywords
 from kerascheck.checks.metrics._iou_text import length_error, one_hot_variant
 from kerascheck.facts.interp import ModuleFacts
-from kerascheck.facts.metrics import IoUConfig, MetricUse, class_count, iou_config, metric_uses, target_encoding
+from kerascheck.facts.metrics import (IOU_PARAMS, IoUConfig, MetricUse, class_count, iou_config, metric_uses,
+                                      target_encoding)
 from kerascheck.rule import Hit, Rule
 
 _STUCK = "the metric is stuck at one value however the model trains"
@@ -26,10 +28,18 @@ class IouProbabilitiesAsClassIds(Rule):
                     continue
                 default = "" if cfg.explicit.get("sparse_y_pred") else ", the default"
                 if out.units > 1 and cfg.sparse_y_pred is True:
-                    yield self.hit(use.spec.node, metric=cfg.cls, activation=out.activation,
+                    hit = self.hit(use.spec.node, metric=cfg.cls, activation=out.activation,
                                    how=f"casts y_pred to int (`sparse_y_pred=True`{default})",
                                    outcome=_outcome(use, cfg, facts.keras_versions),
                                    fix=_fix(use, cfg, facts.module))
+                    flags = _flags(use, cfg)
+                    text = with_keywords(facts.module, use.spec.node, IOU_PARAMS[cfg.cls], flags) if flags else None
+                    if text is not None:
+                        # safe: training is untouched; the metric reads the argmax of the probabilities
+                        # (and one-hot targets as such) instead of all-zero class ids or a shape error
+                        hit = self.fixed(hit, [(use.spec.node, text)],
+                                         "Pass " + ", ".join(f"{k}=False" for k in flags), "safe")
+                    yield hit
                 elif out.units == 1 and out.activation == "sigmoid" and cfg.sparse_y_pred is not None \
                         and not _class_axis_targets(use):
                     how = (f"casts y_pred to int (`sparse_y_pred=True`{default})" if cfg.sparse_y_pred
@@ -75,3 +85,19 @@ def _fix(use: MetricUse, cfg: IoUConfig, module: cst.Module) -> str:
         return f"Pass `{args}` so Keras takes the argmax of the probabilities"
     return (f"Pass `{args}` so Keras takes the argmax (with one-hot targets use "
             f"`{one_hot_variant(cfg, n, module)}`)")
+
+
+def _flags(use: MetricUse, cfg: IoUConfig) -> dict:
+    """The flags that make the metric read these targets and the probabilities right, when every
+    fit/evaluate of the compile shows its targets: class ids -> sparse_y_pred=False; one-hot rows ->
+    sparse_y_true=False too. {} when unsure (unknown or mixed targets, a multi-label sigmoid)."""
+    fits = [f for f in use.model.fits if getattr(f, "compile", use.compile) is use.compile]
+    if not use.targets or len(use.targets) != len(fits) or class_count(use.output, use.loss) is None:
+        return {}
+    kind = _kind(use)
+    if kind == "sparse" and cfg.sparse_y_true is True:
+        return {"sparse_y_pred": "False"}
+    if kind == "dense" and all(y.one_hot for y in use.targets) and cfg.sparse_y_true is not None:
+        flags = {"sparse_y_true": "False"} if cfg.sparse_y_true else {}
+        return {**flags, "sparse_y_pred": "False"}
+    return {}

@@ -1,5 +1,8 @@
 from typing import Iterator, Optional
 
+import libcst as cst
+
+from kerascheck.checks._fixes import replacement
 from kerascheck.checks.outputs._structure import (compile_of, concat_output, dict_keys, fit_targets, seq_len,
                                                   versions_text)
 from kerascheck.facts.interp import ModuleFacts
@@ -74,4 +77,68 @@ class ConcatenatedHeadsWithMultipleLosses(Rule):
                     "3": "Keras 3 raises `ValueError: Expected an instance of list, got <tf.Tensor ...>`",
                     "2": "Keras 2 silently trains every column on the first target",
                 }, facts.keras_versions) + "; given one concatenated target, only the first loss is used"
-            yield self.hit(out.concat_node, heads=heads, what=what, consequence=consequence)
+            hit = self.hit(out.concat_node, heads=heads, what=what, consequence=consequence)
+            if reason in ("targets", "list_loss") and n == heads:
+                text = _heads_list(facts, model, out.concat_node, heads)
+                if text is not None:
+                    # unsafe: the model gets one output per head (predict returns a list), each
+                    # trained on its own target and loss
+                    hit = self.fixed(hit, [(out.concat_node, text)], "Return the heads as a list", "unsafe")
+            yield hit
+
+
+def _heads_list(facts: ModuleFacts, model: Model, concat: cst.CSTNode, heads: int) -> Optional[str]:
+    """`[a, b]` for `concatenate([a, b])` when the concatenation is only the model's output: returned
+    by call(), passed to Model(), or bound to a name used once more; and no compile() passes metrics
+    (Keras 3 wants one metric list per output then)."""
+    if not isinstance(concat, cst.Call) or not concat.args or concat.args[0].keyword is not None:
+        return None
+    elements = concat.args[0].value
+    if not isinstance(elements, (cst.List, cst.Tuple)) or len(elements.elements) != heads or \
+            any(isinstance(el, cst.StarredElement) for el in elements.elements):
+        return None
+    if any(comp.metrics is not None for comp in model.compiles):
+        return None
+    if not _only_the_output(facts, concat):
+        return None
+    listed = elements if isinstance(elements, cst.List) else cst.List(
+        elements=elements.elements, lbracket=cst.LeftSquareBracket(), rbracket=cst.RightSquareBracket())
+    return replacement(facts.module, elements, listed)
+
+
+def _only_the_output(facts: ModuleFacts, concat: cst.Call) -> bool:
+    module = facts.module
+    parents: dict[int, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            parents[id(child)] = node
+            stack.append(child)
+
+    def consumed(node: cst.CSTNode) -> bool:
+        """Returned from call(), or given to `Model(...)` as is."""
+        parent = parents.get(id(node))
+        if isinstance(parent, cst.Return):
+            return True
+        call = parents.get(id(parent)) if isinstance(parent, cst.Arg) else None
+        return isinstance(call, cst.Call) and facts.resolve(call.func) in ("keras.Model", "keras.models.Model")
+
+    if consumed(concat):
+        return True
+    parent = parents.get(id(concat))
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        target = parent.targets[0].target
+        uses = [n for n in _names(module, target.value) if n is not target]
+        return len(uses) == 1 and consumed(uses[0])
+    return False
+
+
+def _names(module: cst.Module, name: str) -> list:
+    out, stack = [], [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == name:
+            out.append(node)
+        stack.extend(node.children)
+    return out

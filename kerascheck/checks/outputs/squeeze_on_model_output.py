@@ -2,6 +2,7 @@ from typing import Iterator
 
 import libcst as cst
 
+from kerascheck.checks._fixes import replacement
 from kerascheck.checks.outputs._structure import versions_text
 from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.values import Tensor
@@ -67,4 +68,29 @@ class SqueezeOnModelOutput(Rule):
                 else:
                     k3 = _K3_PARTIAL
                 consequence = versions_text({"3": k3, "2": _K2}, facts.keras_versions)
-                yield self.hit(call, func=short, consequence=consequence, fix=fix)
+                hit = self.hit(call, func=short, consequence=consequence, fix=fix)
+                if out.squeeze_units == 1 and not (k3 is _K3_TF_ON_KERAS_TENSOR and "3" in facts.keras_versions):
+                    # (a tf.squeeze on a Keras 3 Keras tensor fails whatever the axis: no fix hides that)
+                    edit = _axis_edit(facts, call)
+                    if edit is not None:
+                        # unsafe: the output keeps its batch axis on 1-sample batches (and predict's shape)
+                        hit = self.fixed(hit, [edit], "Pass `axis=-1`", "unsafe")
+                yield hit
+
+
+def _axis_edit(facts: ModuleFacts, call: cst.Call):
+    """`tf.squeeze(x)` -> `tf.squeeze(x, axis=-1)`; `Lambda(tf.squeeze)` -> `Lambda(lambda t: tf.squeeze(t,
+    axis=-1))`."""
+    if facts.resolve(call.func) == "keras.layers.Lambda":
+        fn = call.args[0].value if call.args and call.args[0].keyword is None else None
+        if not isinstance(fn, (cst.Name, cst.Attribute)):
+            return None
+        return fn, f"lambda t: {facts.module.code_for_node(fn)}(t, axis=-1)"
+    args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "name")]
+    if len(args) != 1 or args[0].keyword is not None or args[0].star:
+        return None
+    first = call.args[0]
+    if first is not args[0]:
+        return None
+    text = replacement(facts.module, first, first.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+    return None if text is None else (first, f"{text}, axis=-1")

@@ -1,4 +1,6 @@
-from typing import Iterator
+from typing import Iterator, Optional
+
+import libcst as cst
 
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.interp import ModuleFacts
@@ -23,4 +25,26 @@ class FromLogitsAfterSoftmax(Rule):
                 if id(pair.node) in seen:
                     continue
                 seen.add(id(pair.node))
-                yield self.hit(pair.node, loss=pair.loss.name, activation=out.activation)
+                hit = self.hit(pair.node, loss=pair.loss.name, activation=out.activation)
+                value = _from_logits_true(pair.loss.node, pair.loss.name)
+                if value is not None:
+                    # unsafe: the loss (and so training) changes, from wrong to right
+                    hit = self.fixed(hit, [(value, "False")], "Pass `from_logits=False`", "unsafe")
+                yield hit
+
+
+def _from_logits_true(node: cst.CSTNode, loss: str) -> Optional[cst.Name]:
+    """The literal `True` given as the loss constructor's from_logits, by keyword or position."""
+    if not isinstance(node, cst.Call):
+        return None
+    pos = K.FROM_LOGITS_POSITION.get(loss)
+    positional = [a for a in node.args if a.keyword is None]
+    for arg in node.args:
+        if arg.star:
+            return None
+        is_it = (arg.keyword is not None and arg.keyword.value == "from_logits") or \
+            (arg.keyword is None and pos is not None and pos < len(positional) and positional[pos] is arg)
+        if is_it:
+            value = arg.value
+            return value if isinstance(value, cst.Name) and value.value == "True" else None
+    return None

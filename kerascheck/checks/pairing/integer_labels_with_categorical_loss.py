@@ -1,5 +1,6 @@
 from typing import Iterator
 
+from kerascheck.checks.pairing._loss_swap import swap_edit
 from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.pairing import label_pairs
 from kerascheck.rule import Hit, Rule
@@ -24,7 +25,7 @@ class IntegerLabelsWithCategoricalLoss(Rule):
                     continue
                 if y.dtype != "int" and y.int_high is None:
                     continue  # not known to hold class ids
-                if out.units is None or out.units < 2 or out.rank is None:
+                if not _class_ids(out, y):
                     continue
                 if y.rank == out.rank - 1:
                     k3 = "ValueError: Arguments `target` and `output` must have the same rank (ndim)"
@@ -38,4 +39,20 @@ class IntegerLabelsWithCategoricalLoss(Rule):
                 if (id(lp.pair.node), y.shape) in seen:
                     continue
                 seen.add((id(lp.pair.node), y.shape))
-                yield self.hit(lp.pair.node, units=out.units, shape=_shape(y.shape), error=error)
+                hit = self.hit(lp.pair.node, units=out.units, shape=_shape(y.shape), error=error)
+                edit = swap_edit(facts, lp.pair, _class_ids)
+                if edit is not None:
+                    # safe: Keras raises on these targets; the sparse loss computes on class ids what
+                    # the categorical one computes on their one-hot rows
+                    hit = self.fixed(hit, [edit], "Use sparse_categorical_crossentropy", "safe")
+                yield hit
+
+
+def _class_ids(out, y) -> bool:
+    """`y` holds class ids for the classifier output `out`: integers without a class axis, or with
+    a trailing axis of 1."""
+    if y.one_hot or (y.dtype != "int" and y.int_high is None):
+        return False
+    if out.units is None or out.units < 2 or out.rank is None or y.rank is None:
+        return False
+    return y.rank == out.rank - 1 or (y.rank == out.rank and y.shape[-1] == 1)

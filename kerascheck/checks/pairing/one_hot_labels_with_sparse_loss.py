@@ -1,5 +1,6 @@
 from typing import Iterator
 
+from kerascheck.checks.pairing._loss_swap import swap_edit
 from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.pairing import label_pairs
 from kerascheck.rule import Hit, Rule
@@ -38,4 +39,17 @@ class OneHotLabelsWithSparseLoss(Rule):
                 if (id(lp.pair.node), y.shape) in seen:
                     continue
                 seen.add((id(lp.pair.node), y.shape))
-                yield self.hit(lp.pair.node, what=what, shape=_shape(y.shape), error=error)
+                hit = self.hit(lp.pair.node, what=what, shape=_shape(y.shape), error=error)
+                edit = swap_edit(facts, lp.pair, _one_hot_rows)
+                if edit is not None:
+                    # safe: Keras raises on these targets; the categorical loss computes on one-hot
+                    # rows what the sparse one computes on their class ids
+                    hit = self.fixed(hit, [edit], "Use categorical_crossentropy", "safe")
+                yield hit
+
+
+def _one_hot_rows(out, y) -> bool:
+    """`y` holds one-hot rows (built by to_categorical / one_hot / an identity matrix) with one
+    column per unit of the output `out`."""
+    return (y.one_hot and out.rank is not None and out.units is not None and out.units > 1
+            and y.rank == out.rank and y.shape[-1] == out.units)
