@@ -14,31 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from helpers import copy_working_tree
+
 from kerascheck.catalogue import load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = "Scripts" if sys.platform == "win32" else "bin"
-SKIP = {".git", "__pycache__", ".pytest_cache", ".kerascheck_cache", "build", "dist", ".venv", ".tox"}
+
 
 BAD = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(1, activation="softmax")])\n'
 
 pytestmark = pytest.mark.slow
-
-
-def copy_working_tree(dest: Path) -> Path:
-    """The checkout as it is on disk, uncommitted files included, without git's ignored files."""
-    if (ROOT / ".git").exists():
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                                capture_output=True, text=True, check=True).stdout.split("\0")
-        for rel in filter(None, listed):
-            src = ROOT / rel
-            if src.is_file():  # tracked files deleted in the working tree are gone
-                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / rel)
-    else:
-        shutil.copytree(ROOT, dest, ignore=lambda d, names: [n for n in names if n in SKIP or n.endswith(".egg-info")],
-                        dirs_exist_ok=True)
-    return dest
 
 
 def clean_env() -> dict:

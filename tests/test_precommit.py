@@ -15,29 +15,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import copy_working_tree
+
 ROOT = Path(__file__).resolve().parent.parent
-SKIP = {".git", "__pycache__", ".pytest_cache", ".kerascheck_cache", "build", "dist", ".venv", ".tox"}
+
 
 BAD = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(1, activation="softmax")])\n'
 CLEAN = BAD.replace("softmax", "sigmoid")
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")]
-
-
-def copy_working_tree(dest: Path) -> Path:
-    """The checkout as it is on disk, uncommitted files included, without git's ignored files."""
-    if (ROOT / ".git").exists():
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                                capture_output=True, text=True, check=True).stdout.split("\0")
-        for rel in filter(None, listed):
-            src = ROOT / rel
-            if src.is_file():  # tracked files deleted in the working tree are gone
-                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / rel)
-    else:
-        shutil.copytree(ROOT, dest, ignore=lambda d, names: [n for n in names if n in SKIP or n.endswith(".egg-info")],
-                        dirs_exist_ok=True)
-    return dest
 
 
 def git_env(pre_commit_home: Path) -> dict:
