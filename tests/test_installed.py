@@ -7,7 +7,6 @@ Needs pip to reach a package index for libcst, click and pyyaml.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
