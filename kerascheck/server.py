@@ -29,7 +29,7 @@ import threading
 import tokenize
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterable, Optional, Sequence
@@ -162,6 +162,7 @@ class Document:
     language_id: str = "python"
     changed_at: float = 0.0  # event-loop time of the last didChange
     _index: Optional[TextIndex] = field(default=None, repr=False)
+    reparser: Any = field(default=None, repr=False)  # kerascheck.reparse.Reparser: the last parse (lint thread)
 
     @property
     def index(self) -> TextIndex:
@@ -627,7 +628,11 @@ class KerascheckServer(LanguageServer):
                 f = self._meta("KC902", display, ctx.linter.enabled,
                                f"file is larger than max-file-size ({ctx.settings.max_file_size} bytes); skipped")
                 return ([f] if f else []), notices, stamp
-            return ctx.linter.lint_text(text, display).findings, notices, stamp
+            if doc.reparser is None:
+                from kerascheck.reparse import Reparser  # imports libcst: not before the first lint
+
+                doc.reparser = Reparser()
+            return ctx.linter.lint_text(text, display, reparser=doc.reparser).findings, notices, stamp
         except Exception as exc:  # the server outlives any bug in the linter
             logger.error("linting %s failed:\n%s", doc.uri, traceback.format_exc())
             f = self._meta("KC903", display, None, f"kerascheck crashed: {type(exc).__name__}: {exc}")
@@ -651,8 +656,13 @@ class KerascheckServer(LanguageServer):
         every caller while it is being computed (pushes, pulls and code actions never lint the same
         text twice, and never queue up lints of texts that are already out of date)."""
         state = self.states.get(doc.uri)
-        if (state is not None and doc.version is not None and state.version == doc.version
-                and state.text is doc.text and state.stamp == self.resolver_stamp(doc)):
+        if (state is not None and doc.version is not None and state.text == doc.text
+                and state.stamp == self.resolver_stamp(doc)):
+            if state.version != doc.version:
+                # An edit that left the text as it was (typed and deleted again, an undo, a save
+                # that reformatted nothing): the same findings, for the new version.
+                state = replace(state, version=doc.version)
+                self.states[doc.uri] = state
             return state
         running = self.inflight.get(doc.uri)
         if running is not None and running[0] is doc.text and running[1] is doc:

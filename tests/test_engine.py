@@ -294,3 +294,157 @@ def test_python_warnings_about_the_users_code_are_not_printed(tmp_path):
     p = subprocess.run([sys.executable, "-W", "always", "-m", "kerascheck", "esc.py", *SELECT], cwd=tmp_path,
                        capture_output=True, text=True, env=env, timeout=300)
     assert (p.returncode, p.stderr) == (0, "")
+
+
+# --- positions: only the statements that hold findings are regenerated -----------------------------
+
+def _statement_nodes(module):
+    """Every node inside the module's statements (not the module, its header or footer comments)."""
+    out, stack = [], list(module.body)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.children)
+    return out
+
+
+def _fast_and_full(text: str):
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from kerascheck.engine import _cpython_parse, _Positions
+
+    module = cst.parse_module(text)
+    tree, _ = _cpython_parse(text)
+    nodes = _statement_nodes(module)
+    fast = _Positions(module, text, tree, nodes)
+    full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return module, nodes, fast, full, _Positions(module, text, None)
+
+
+POSITION_CASES = {
+    "nested": ("import keras\n\n\nclass Head:\n    '''Doc.'''\n\n    def build(self):\n        def inner():\n"
+               "            return keras.layers.Dense(1, activation='softmax')\n        return inner\n\n"
+               "    class Inner:\n        x = [\n            1,\n        ]\n"),
+    "multi_line_statements": ("import keras\nmodel = keras.Sequential([\n    keras.Input((4,)),\n"
+                              "    keras.layers.Dense(1,\n        activation='softmax'),\n])\n"
+                              "model.compile(loss='mse',\n              optimizer='adam')  # trailing\n"),
+    "tabs": "import keras\nif True:\n\tif True:\n\t\tx = keras.layers.Dense(\n\t\t\t1)\n\telse:\n\t\tpass\n",
+    "non_ascii": "import keras\nnom = 'é𝔘'; modèle = keras.layers.Dense(1)  # ü 😀\nx = f'{nom!r:>{10}}'\n",
+    "decorators": ("import keras\n# lead\n\n@keras.saving.register_keras_serializable()\n# between\n"
+                  "@functools.wraps(\n    f)\n\ndef loss(y_true, y_pred):\n    return y_pred\n"),
+    "comments_and_blank_lines": ("#!/usr/bin/env python\n# header\n\nimport keras\n\n\n# lead\nx = 1\n\n"
+                                 "def f():\n    y = 1\n    # end of f\n\n        # deeper\n# module\nz = 2\n\n"
+                                 "# footer\n"),
+    "no_trailing_newline": "import keras\nx = [\n    1]\ny = keras.layers.Dense(1)",
+    "backslashes": "import keras\nx = 1 + \\\n    2\nif x and \\\n   keras:\n    pass\n",
+    "strings": 'import keras\nx = """a\nb\r\nc"""\ny = (\'a\'\n     \'b\')\n',
+    "compound": ("import keras\nasync def f():\n    async with a as b:\n        pass\n    async for i in b:\n"
+                 "        pass\ntry:\n    pass\nexcept (A,\n        B):\n    pass\nelse:\n    pass\nfinally:\n"
+                 "    pass\nwhile x: y = 1; z = 2\nmatch x:\n    case [1, *rest]:\n        pass\n"),
+    "form_feed": "import keras\n\f\nx = 1\n\f# c\ny = 2\n",
+}
+POSITION_CASES["crlf"] = POSITION_CASES["nested"].replace("\n", "\r\n")
+POSITION_CASES["lone_cr"] = POSITION_CASES["multi_line_statements"].replace("\n", "\r")
+POSITION_CASES["mixed_line_breaks"] = "import keras\r\nx = [\r    1,\n    2]\ny = 3\r\n"
+FIXTURE_FILES = sorted((ROOT / "tests" / "fixtures").rglob("*.py"))
+
+
+@pytest.mark.parametrize("name", sorted(POSITION_CASES) + [p.relative_to(ROOT).as_posix() for p in FIXTURE_FILES])
+def test_positions_of_the_fast_path_equal_libcsts_position_provider(name):
+    """Every node of every statement, and the statement start of every line, as PositionProvider
+    gives them, without falling back to regenerating the whole module."""
+    if name in POSITION_CASES:
+        text = POSITION_CASES[name]
+    else:
+        text = (ROOT / name).read_bytes().decode("utf-8")
+    module, nodes, fast, full, slow = _fast_and_full(text)
+    assert not fast._full, "the fast path fell back to the whole-module provider"
+    wrong = [(type(n).__name__, fast._map.get(n), full[n]) for n in nodes if fast._map.get(n) != full[n]]
+    assert wrong == []
+    lines = len(text.splitlines()) + 2
+    assert [fast.statement_start(ln) for ln in range(lines)] == [slow.statement_start(ln) for ln in range(lines)]
+    assert slow._full
+
+
+def test_positions_when_the_ast_disagrees_fall_back_to_the_whole_module():
+    """A tree whose lines do not match the text (here: another text's) must not shift a finding."""
+    import ast
+
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from kerascheck.engine import _Positions
+
+    text = POSITION_CASES["multi_line_statements"]
+    module = cst.parse_module(text)
+    nodes = _statement_nodes(module)
+    full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for other in ("\n" + text, text.replace("\n", "\n\n", 2), "import keras\nmodel = 1\n"):
+        fast = _Positions(module, text, ast.parse(other), nodes)
+        assert all(fast._map.get(n) == full[n] for n in nodes)
+
+
+def test_positions_of_a_statement_the_ast_places_elsewhere_fall_back():
+    """`@\\` puts the decorator's name on the line after the `@`: the ast's line is one too late, the
+    regenerated code does not match the text there, and the whole-module provider answers."""
+    text = "import keras\n@\\\nkeras.saving.register_keras_serializable()\ndef f():\n    return keras.layers.Dense(1)\n"
+    _, nodes, fast, full, _ = _fast_and_full(text)
+    assert fast._full
+    assert all(fast._map.get(n) == full[n] for n in nodes)
+
+
+def test_finding_positions_without_the_ast_are_the_same(monkeypatch):
+    """Code newer than the running Python has no ast: findings keep their positions."""
+    from kerascheck import engine
+
+    text = ("import keras\n\n\ndef build():\n    def inner():\n        return keras.Sequential([\n"
+            "            keras.Input((4,)),  # é\n            keras.layers.Dense(1, activation='softmax')])\n"
+            "    return inner()\n").replace("\n", "\r\n")
+    lt = Linter(Settings(keras_version="3"))
+    expected = [(f.code, f.line, f.column, f.end_line, f.end_column) for f in lt.lint_text(text, "a.py").findings]
+    assert [c for c, *_ in expected] == ["KC201"]
+    monkeypatch.setattr(engine, "_cpython_parse", lambda text: (None, None))
+    got = [(f.code, f.line, f.column, f.end_line, f.end_column) for f in lt.lint_text(text, "a.py").findings]
+    assert got == expected == [("KC201", 8, 46, 8, 55)]
+
+
+DEEP_ELIF = "if y:\n    x = 0\n" + "".join(f"elif y == {i}:\n    x = {i}\n" for i in range(700))
+SOFTMAX_ONE = "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation='softmax')])\n"
+
+
+def test_a_finding_next_to_a_deep_elif_chain_gets_its_position():
+    lt = Linter(Settings(keras_version="3"))
+    findings = lt.lint_text("import keras\n" + DEEP_ELIF + SOFTMAX_ONE, "a.py").findings
+    where = (2 + DEEP_ELIF.count("\n"), SOFTMAX_ONE.index("'softmax'") + 1)
+    assert [(f.code, f.line, f.column) for f in findings] == [("KC201", *where)]
+
+
+def test_a_finding_inside_a_deep_elif_chain_is_kc903_not_an_exception(monkeypatch):
+    """Regenerating the chain itself exhausts the recursion limit, and libcst then raises KeyError
+    from its position bookkeeping: reported as the file being nested too deeply, never raised. The
+    same without the ast (the whole-module provider)."""
+    from kerascheck import engine
+
+    text = "import keras\n" + DEEP_ELIF + "else:\n    " + SOFTMAX_ONE
+    lt = Linter(Settings(keras_version="3"))
+    for _ in range(2):
+        findings = lt.lint_text(text, "a.py").findings
+        assert [(f.code, f.line) for f in findings] == [("KC903", 1)]
+        assert "nested too deeply" in findings[0].message
+        monkeypatch.setattr(engine, "_cpython_parse", lambda text: (None, None))
+
+
+# --- undecodable bytes: where they are -------------------------------------------------------------
+
+@pytest.mark.parametrize("data, where, byte", [
+    (b"import keras\rx = 1\r\x80\n", (3, 1), "0x80"),  # lone CR line breaks, all within the first b"\n" line
+    (b"import keras\r\nx = 1\r\ny = '\x80'\r\n", (3, 6), "0x80"),
+    (b"\x80import keras\n", (1, 1), "0x80"),
+    (b"\xef\xbb\xbfimport keras\nx = 1\ny = '\xff'\n", (3, 6), "0xff"),  # after a BOM
+    (b"# coding: ascii\nimport keras\nx = '\xe9'\n", (3, 6), "0xe9"),
+])
+def test_undecodable_byte_is_kc902_at_its_line_and_column(data, where, byte):
+    (f,) = linter().lint_bytes(data, "a.py").findings
+    assert f.code == "KC902" and (f.line, f.column) == where
+    assert f"byte {byte} is not valid" in f.message

@@ -529,11 +529,10 @@ def test_deep_valid_code_without_findings_is_clean(kind):
     assert [f.code for f in result.findings] == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine (_Positions): libcst's PositionProvider recurses once per "
-                                        "nesting level; past ~500 levels a file WITH findings gets KC903, or, "
-                                        "for an elif chain, a KeyError escapes lint_bytes (CLI: exit 2)")
 @pytest.mark.parametrize("kind", ["elif", "sum"])
 def test_deep_valid_code_with_a_finding(kind):
+    """Regression: libcst's PositionProvider recursed once per nesting level over the whole module, so
+    a file with a finding anywhere got KC903 or, for an elif chain, a KeyError escaped lint_bytes."""
     src = HEADER + "model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation='softmax')])\n"
     escaped = None
     try:
@@ -726,13 +725,12 @@ def test_regression_long_sum_is_not_an_internal_error():
     assert [f.code for f in check(utf8(HEADER + "x = 1" + " + 1" * 900 + "\n")).findings] == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine (files.decode): the line of an undecodable byte counts "
-                                        "b'\\n' only, so after a lone CR line break it is one line short")
 def test_undecodable_byte_after_a_cr_line_break_is_on_its_own_line():
+    """Regression: the line of an undecodable byte counted b"\\n" only (here: line 1, column 20)."""
     data = b"import keras\rx = 1\r\x80\n"
     (f,) = lint(data).findings
     assert f.code == "KC902"
-    assert (f.line, f.column) == (3, 1)  # today: (1, 20)
+    assert (f.line, f.column) == (3, 1)
 
 
 # --- the same properties, harder (CI) ----------------------------------------------------------------

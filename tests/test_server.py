@@ -475,7 +475,7 @@ def test_a_crashing_linter_becomes_a_kc903_diagnostic(monkeypatch):
     doc = Document("file:///tmp/x/train.py", BUGGY, 1)
     _, _, linter, _ = server.resolver.resolve(Path("/tmp/x"), Path("/tmp/x"))
 
-    def boom(text, display):
+    def boom(text, display, reparser=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(linter, "lint_text", boom)
@@ -534,3 +534,69 @@ async def test_fix_actions_and_fix_all_in_process(monkeypatch):
     assert lazy.edit is None and lazy.data["uri"] == uri
     resolved = await server.resolve_code_action(lazy)
     assert apply_edits(server.docs[uri].text, resolved.edit.changes[uri]) == "a = good\nb = worse\nc = good\n"
+
+
+@pytest.mark.asyncio
+async def test_an_edit_that_restores_the_linted_text_is_not_linted_again(monkeypatch):
+    """Typing a character and deleting it again within the debounce (or a save that changes nothing)
+    brings a new version of the text last linted: its findings are reused under the new version."""
+    from kerascheck.server import Document, KerascheckServer
+
+    server = KerascheckServer()
+    linted: list[str] = []
+    real = server.lint_sync
+
+    def counting(doc, text=None):
+        linted.append(doc.text if text is None else text)
+        return real(doc, text)
+
+    monkeypatch.setattr(server, "lint_sync", counting)
+    uri = (ROOT / "tests" / "no-such-dir" / "train.py").as_uri()
+    doc = server.docs[uri] = Document(uri, BUGGY, 1)
+    first = await server.lint(doc)
+    assert [d.code for d in first.diagnostics] == ["KC201"] and first.version == 1
+
+    end = lsp.Position(len(BUGGY.splitlines()), 0)
+    doc.apply(lsp.TextDocumentContentChangePartial(range=lsp.Range(end, end), text="x"), "utf-16")
+    doc.version = 2  # not linted: the next keystroke came within the debounce
+    doc.apply(lsp.TextDocumentContentChangePartial(range=lsp.Range(end, lsp.Position(end.line, 1)), text=""),
+              "utf-16")
+    doc.version = 3
+    assert doc.text == BUGGY and doc.text is not BUGGY
+    third = await server.lint(doc)
+    assert third.version == 3 and third.result_id == first.result_id
+    assert third.diagnostics == first.diagnostics
+    assert linted == [BUGGY]
+
+    doc.apply(lsp.TextDocumentContentChangeWholeDocument(text=FIXED), "utf-16")
+    doc.version = 4
+    assert (await server.lint(doc)).diagnostics == []
+    assert linted == [BUGGY, FIXED]
+
+
+@pytest.mark.asyncio
+async def test_an_edit_inside_a_long_buffer_is_spliced_and_linted_as_a_whole_file():
+    """After an edit the server re-parses only the statements around it; the findings (positions
+    included) are those of linting the new text from scratch."""
+    from kerascheck.config import Settings
+    from kerascheck.engine import Linter
+    from kerascheck.server import Document, KerascheckServer
+
+    head = "import keras\nimport numpy as np\n\n"
+    blocks = [f"\ndef block_{i}():\n    x = np.zeros((8, 4))\n    return x\n" for i in range(30)]
+    text = head + "".join(blocks[:15]) + "\n" + BUGGY.split("\n", 1)[1] + "".join(blocks[15:])
+    server = KerascheckServer()
+    uri = (ROOT / "tests" / "no-such-dir" / "train.py").as_uri()
+    doc = server.docs[uri] = Document(uri, text, 1)
+    assert [d.code for d in (await server.lint(doc)).diagnostics] == ["KC201"]
+
+    for version, (old, new) in enumerate([('"softmax"', '"sigmoid"'), ('"sigmoid"', '"softmax"'),
+                                          ("shape=(8,)", "shape=(\n        8,\n    )")], start=2):
+        doc.apply(lsp.TextDocumentContentChangeWholeDocument(text=doc.text.replace(old, new)), "utf-16")
+        doc.version = version
+        state = await server.lint(doc)
+        fresh = Linter(Settings()).lint_text(doc.text, "train.py").findings
+        assert [(f.code, f.line, f.column, f.end_line, f.end_column) for f in state.findings] == [
+            (f.code, f.line, f.column, f.end_line, f.end_column) for f in fresh]
+    assert [f.code for f in state.findings] == ["KC201"] and state.findings[0].line > 40
+    assert doc.reparser.spliced == 3
