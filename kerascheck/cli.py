@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import shutil
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -134,9 +137,12 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
 
     settings = _settings(config_file, select, ignore, extend_select, per_file_ignores, exclude,
                          extend_exclude, keras_version)
+    for warning in settings.warnings:
+        click.echo(f"kerascheck: warning: {warning}", err=True)
     extra = extra or {}
     if extra.get("cache_dir"):
         settings.cache_dir = extra["cache_dir"]
+    # Runtime mode and its interpreter come from the command line only (config.py ignores them).
     if extra.get("runtime") is not None:
         settings.runtime = extra["runtime"]
     if extra.get("runtime_python"):
@@ -163,6 +169,7 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     if settings.runtime:
         from kerascheck.runtime import RuntimeUnavailable, check_available
 
+        settings.runtime_python = _interpreter(settings.runtime_python)
         try:
             check_available(settings.runtime_python)
         except RuntimeUnavailable as err:
@@ -177,14 +184,15 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     from kerascheck.runner import default_jobs, lint_files
 
     results = lint_files(linter, files, extra.get("jobs") or default_jobs(), cache)
-    stdin_result = None
+    stdin_result = stdin_data = None
     if use_stdin:
         name = stdin_filename or "-"
-        stdin_result = linter.lint_bytes(read_stdin(settings.max_file_size), name)
+        stdin_data = read_stdin(settings.max_file_size)
+        stdin_result = linter.lint_bytes(stdin_data, name)
         results.append(stdin_result)
     fix_summary = ""
     if extra.get("fix") or extra.get("diff"):
-        fix_summary, would_change = _apply_fixes(linter, results, files, stdin_result, extra)
+        fix_summary, would_change = _apply_fixes(linter, results, files, stdin_result, extra, stdin_data)
         if extra.get("diff"):
             click.echo(fix_summary, err=True, nl=False)
             return 1 if would_change else 0
@@ -215,7 +223,8 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     return 0 if exit_zero or not findings else 1
 
 
-def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict) -> tuple[str, bool]:
+def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict,
+                 stdin_data: Optional[bytes] = None) -> tuple[str, bool]:
     """--fix / --diff: fix each file's text until no fix applies, re-lint, then write (or diff)."""
     from kerascheck.files import decode
     from kerascheck.fix import fix_source, unified_diff, wanted, write_atomic
@@ -224,8 +233,15 @@ def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict) 
     paths = {f.display: f.path for f in files}
     fixed = changed = 0
     for result in results:
-        if result.source is None or result.cells or not any(wanted(f, unsafe) for f in result.findings):
-            continue  # nothing to do; notebooks are not rewritten yet
+        if result.path.endswith(".ipynb"):
+            if any(wanted(f, unsafe) for f in result.findings):
+                is_stdin = result is stdin_result
+                n = _fix_notebook(linter, result, None if is_stdin else paths.get(result.path),
+                                  stdin_data if is_stdin else None, unsafe, diff)
+                fixed, changed = fixed + n, changed + (n > 0)
+            continue
+        if result.source is None or not any(wanted(f, unsafe) for f in result.findings):
+            continue  # nothing to do
         display = result.path
         outcome = fix_source(lambda t: linter.lint_text(t, display).findings, result.source, result.findings, unsafe)
         if outcome.problem:
@@ -264,9 +280,80 @@ def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict) 
     return summary + ".\n", changed > 0
 
 
+def _fix_notebook(linter, result, path: Optional[Path], stdin_data: Optional[bytes], unsafe: bool,
+                  diff: bool) -> int:
+    """--fix / --diff for one notebook (a file, or stdin when path is None); the fixes applied."""
+    from kerascheck.fix import fix_notebook, notebook_diff, write_bytes_atomic
+
+    display = result.path
+    try:
+        data = stdin_data if path is None else path.read_bytes()
+    except OSError as exc:
+        click.echo(f"kerascheck: {display}: cannot read it again to fix it: {exc.strerror or exc}", err=True)
+        return 0
+    if data is None:
+        return 0
+    outcome = fix_notebook(lambda t: linter.lint_text(t, display).findings, data, unsafe)
+    if outcome.problem:
+        click.echo(f"kerascheck: {display}: {outcome.problem}", err=True)
+        return 0
+    if not outcome.cells:
+        return 0
+    if diff:
+        click.echo(notebook_diff(display, outcome.cells), nl=False)
+        return outcome.fixed
+    if path is None:
+        click.echo(outcome.data, nl=False)
+    else:
+        try:  # leave the file alone if it changed since we read it
+            if path.read_bytes() != data:
+                click.echo(f"kerascheck: {display}: changed while linting; not fixed", err=True)
+                return 0
+            write_bytes_atomic(path, outcome.data)
+        except OSError as exc:
+            click.echo(f"kerascheck: {display}: cannot write the fix: {exc}", err=True)
+            return 0
+    fresh = linter.lint_bytes(outcome.data, display)
+    result.findings, result.cells, result.source = fresh.findings, fresh.cells, fresh.source
+    result.notebook = fresh.notebook
+    return outcome.fixed
+
+
+def _interpreter(python: Optional[str]) -> str:
+    """The `--python` interpreter (default: this one) as an absolute path, checked up front so that
+    a wrong one is a clear line (exit 2), not an error halfway through the run. Absolute because the
+    child runs in each checked file's folder, and not resolved: a virtualenv's `bin/python` is a
+    symlink whose target would lose the virtualenv."""
+    if not python:
+        return sys.executable
+    found = python if os.sep in python or (os.altsep and os.altsep in python) else shutil.which(python)
+    if found is None:
+        raise ConfigError(f"--python {python}: not found on PATH")
+    if not os.path.isfile(found):
+        raise ConfigError(f"--python {python}: {'is a directory' if os.path.isdir(found) else 'no such file'}")
+    if not os.access(found, os.X_OK):
+        raise ConfigError(f"--python {python}: not executable")
+    found = os.path.abspath(found)
+    try:
+        probe = subprocess.run([found, "-c", "import sys; print('kerascheck-probe', *sys.version_info[:2])"],
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                               timeout=30)
+    except OSError as exc:
+        raise ConfigError(f"--python {python}: cannot run it: {exc.strerror or exc}") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"--python {python}: no answer within 30 s; is it a Python interpreter?") from None
+    words = probe.stdout.split()
+    is_python = len(words) == 3 and words[0] == "kerascheck-probe" and (words[1] + words[2]).isdigit()
+    if probe.returncode != 0 or not is_python:
+        raise ConfigError(f"--python {python}: not a Python interpreter (`{python} -c ...` did not run Python)")
+    if (int(words[1]), int(words[2])) < (3, 8):  # the child's guards are audit hooks (3.8+)
+        raise ConfigError(f"--python {python}: Python {words[1]}.{words[2]}; runtime mode needs Python 3.8+")
+    return found
+
+
 def _runtime(settings: Settings, results: list, files: list, detected: Optional[str]) -> None:
     """Runtime mode: confirm or refute each file's findings in a child process (never for stdin)."""
-    from kerascheck.runtime import check_file
+    from kerascheck.runtime import RuntimeUnavailable, check_file
 
     paths = {f.display: f.path for f in files}
     assumed = settings.keras_version if settings.keras_version in ("2", "3") else detected
@@ -274,9 +361,12 @@ def _runtime(settings: Settings, results: list, files: list, detected: Optional[
         path = paths.get(result.path)
         if path is None or result.skipped or result.source is None or result.cells:
             continue  # stdin, files without Keras, unreadable files, notebooks
-        result.findings = check_file(path, result.source, result.findings, python=settings.runtime_python,
-                                     timeout=settings.runtime_timeout, memory_mb=settings.runtime_memory_mb,
-                                     display=result.path, keras_versions=[assumed] if assumed else None)
+        try:
+            result.findings = check_file(path, result.source, result.findings, python=settings.runtime_python,
+                                         timeout=settings.runtime_timeout, memory_mb=settings.runtime_memory_mb,
+                                         display=result.path, keras_versions=[assumed] if assumed else None)
+        except RuntimeUnavailable as err:  # the interpreter passed the probe but cannot run the child
+            raise ConfigError(str(err)) from None
 
 
 def _summary(findings: list, n_files: int) -> str:

@@ -31,10 +31,13 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     config_file: Optional[Path] = None
     cache_dir: Optional[Path] = None
-    runtime: bool = False  # runtime mode executes (a slice of) user code: opt-in only
+    # Runtime mode executes (a slice of) user code: only --runtime/--python on the command line set
+    # these two, never a config file (see _apply_runtime).
+    runtime: bool = False
     runtime_python: Optional[str] = None
     runtime_timeout: float = 60.0
     runtime_memory_mb: int = 8192
+    warnings: list[str] = field(default_factory=list)  # one line each, for the command line to print
 
     # -- rule selection --------------------------------------------------------------------------
     def validate_selectors(self, known: Iterable[str]) -> None:
@@ -65,8 +68,8 @@ class Settings:
         candidates = {rel_path, rel_path.rsplit("/", 1)[-1]}
         try:
             candidates.add(Path(rel_path).resolve().relative_to(self.root.resolve()).as_posix())
-        except (ValueError, OSError):
-            pass  # outside the project root
+        except (ValueError, OSError, RuntimeError):
+            pass  # outside the project root, or a symlink loop (RuntimeError before Python 3.13)
         for pattern, codes in self.per_file_ignores.items():
             if any(fnmatch.fnmatch(c, pattern) for c in candidates):
                 out.update(codes)
@@ -169,24 +172,27 @@ def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
 
 
 def _apply_runtime(settings: Settings, value: Any, where: str) -> None:
-    """`runtime = true`, or a table: `[tool.kerascheck.runtime] enabled/python/timeout/memory-mb`."""
+    """`[tool.kerascheck.runtime] timeout/memory-mb`. A config file cannot switch runtime mode on or
+    name its interpreter: the file comes with the checkout being linted (an untrusted pull request
+    in CI, a pre-commit hook), and either setting would make a plain `kerascheck` run execute that
+    checkout's code or any program it names. `runtime = true`, `enabled = true` and `python` (keys
+    of earlier releases) are ignored with a warning rather than refused, so that static linting of
+    such a project goes on unchanged, with the project's own rule selection."""
     if isinstance(value, bool):
-        settings.runtime = value
-        return
+        value = {"enabled": value}
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: 'runtime' must be true/false or a table")
+        raise ConfigError(f"{where}: 'runtime' must be a table ([tool.kerascheck.runtime])")
     unknown = sorted(set(value) - _RUNTIME_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} in [tool.kerascheck.runtime] "
                           f"(known: {', '.join(sorted(_RUNTIME_KEYS))})")
-    if "enabled" in value:
-        if not isinstance(value["enabled"], bool):
-            raise ConfigError(f"{where}: 'runtime.enabled' must be true or false")
-        settings.runtime = value["enabled"]
-    if "python" in value:
-        if not isinstance(value["python"], str) or not value["python"]:
-            raise ConfigError(f"{where}: 'runtime.python' must be a path to a Python interpreter")
-        settings.runtime_python = value["python"]
+    if "enabled" in value and not isinstance(value["enabled"], bool):
+        raise ConfigError(f"{where}: 'runtime.enabled' must be true or false")
+    ignored = [k for k in ("enabled", "python") if k in value and value[k] is not False]
+    if ignored:
+        settings.warnings.append(
+            f"{where}: ignoring runtime {' and '.join(ignored)} from the config file: runtime mode runs "
+            "code, so only --runtime and --python on the command line turn it on (see SECURITY.md)")
     if "timeout" in value:
         t = value["timeout"]
         if isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0:

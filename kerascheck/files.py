@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import os
+import stat
 import subprocess
 import tokenize
 from dataclasses import dataclass
@@ -31,12 +32,14 @@ def display_path(path: Path, cwd: Path) -> str:
     """The path relative to cwd when it is below it, else as given. Symlinks are kept as walked
     (a linked file shows under its link's name), and resolved only to relate paths that reach cwd
     through a symlinked folder."""
-    for p, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(cwd))), (path.resolve(), cwd.resolve())):
-        try:
-            return p.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(cwd)).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return path.as_posix()
 
 
 def matches_any(rel: str, patterns: Iterable[str]) -> bool:
@@ -73,8 +76,12 @@ def _git_ignored(paths: list[Path], directory: Path) -> set[Path]:
     if not paths:
         return set()
     try:
+        # The folder may come from someone else, .git/config included: core.fsmonitor there names a
+        # program that git runs on reading the index, as check-ignore does. Empty turns it off in
+        # every git version ("false" is a boolean only since git 2.36; before, a program name).
+        # No other setting runs a program for check-ignore: no hooks, no pager without a terminal.
         proc = subprocess.run(
-            ["git", "check-ignore", "--stdin", "-z"],
+            ["git", "-c", "core.fsmonitor=", "check-ignore", "--stdin", "-z"],
             input="\0".join(str(p.relative_to(directory)) for p in paths) + "\0",
             capture_output=True, text=True, cwd=directory, timeout=30,
         )
@@ -96,7 +103,7 @@ def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: b
         if not given.exists() and not given.is_symlink():
             problems.append(f"{given}: no such file or directory")
             continue
-        if given.is_file() or (given.is_symlink() and not given.is_dir()):
+        if not given.is_dir():  # a file, or something to report as unreadable (a FIFO, a looping link)
             rel = display_path(given, cwd)
             # Explicit paths are linted even when excluded, unless --force-exclude (pre-commit
             # passes every staged file, including those the config excludes).
@@ -128,8 +135,8 @@ def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: b
                 if not name.endswith(SOURCE_SUFFIXES):
                     continue
                 path = folder_path / name
-                if not path.exists() or excluded(path, excludes, bases):
-                    continue  # a dangling symlink is not source to lint
+                if not _is_regular(path) or excluded(path, excludes, bases):
+                    continue
                 resolved = path.resolve()
                 if resolved not in files:
                     files[resolved] = SourceFile(path, display_path(path, cwd))
@@ -149,16 +156,37 @@ class ReadError(Exception):
         self.column = column
 
 
+def _is_regular(path: Path) -> bool:
+    """Whether a walk should lint this path: not a dangling or looping symlink, and not a FIFO,
+    socket or device (opening a FIFO blocks until someone writes to it)."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
 def read_bytes(path: Path, max_size: int) -> bytes:
     try:
-        with path.open("rb") as fh:
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of blocking, so that
+        # fstat can refuse it; it changes nothing for regular files.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                kind = next((name for test, name in _SPECIAL if test(mode)), "a special file")
+                raise ReadError("io", f"{kind}, not a regular file; to lint a stream, pipe it to `kerascheck -`")
             data = fh.read(max_size + 1)
     except FileNotFoundError:
-        raise ReadError("io", "file disappeared before it could be read") from None
+        gone = "a symbolic link to a missing file" if path.is_symlink() else "file disappeared before it could be read"
+        raise ReadError("io", gone) from None
     except IsADirectoryError:
         raise ReadError("io", "is a directory") from None
     except OSError as exc:
-        raise ReadError("io", f"cannot read file: {exc.strerror or exc}") from None
+        raise ReadError("io", exc.strerror or str(exc)) from None  # KC902 says "Cannot read file: "
     if len(data) > max_size:
         raise ReadError("too-large", f"file is larger than max-file-size ({max_size} bytes); skipped")
     return data
@@ -171,16 +199,21 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise ReadError("decode", f"cannot decode file: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        if not str(exc.msg).startswith("invalid or missing encoding declaration"):
+            raise ReadError("decode", f"cannot decode file: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        # A byte of the first two lines (as split at b"\n") is not UTF-8 and no coding cookie
+        # came before it: decoding as UTF-8 below names the byte and its position.
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         line, column = 1, 1
         if isinstance(exc, UnicodeDecodeError):
-            before = data[: exc.start]
-            line = before.count(b"\n") + 1
-            column = exc.start - (before.rfind(b"\n") + 1) + 1
-            reason = f"byte 0x{data[exc.start]:02x} is not valid {encoding}"
+            before = exc.object[: exc.start]  # utf-8-sig reports offsets after the BOM it strips
+            # Python's line breaks: \r\n, \n and a lone \r (old Mac files).
+            line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+            column = exc.start - (max(before.rfind(b"\n"), before.rfind(b"\r")) + 1) + 1
+            reason = f"byte 0x{exc.object[exc.start]:02x} is not valid {encoding}"
         else:
             reason = f"unknown encoding {encoding!r}"
         raise ReadError("decode", f"cannot decode file as {encoding}: {reason}", line, column) from None

@@ -122,6 +122,63 @@ def test_missing_config_file(tmp_path):
         load_settings(tmp_path / "nope.toml")
 
 
+# --- runtime mode: never switched on by a config file ------------------------------------------------
+
+def test_runtime_limits_come_from_the_config(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.kerascheck.runtime]\ntimeout = 5\nmemory-mb = 512\n")
+    s = load_settings(start=tmp_path)
+    assert (s.runtime_timeout, s.runtime_memory_mb) == (5.0, 512)
+    assert (s.runtime, s.runtime_python, s.warnings) == (False, None, [])
+
+
+@pytest.mark.parametrize("text, ignored", [
+    ("runtime = true", "enabled"),
+    ('runtime = { enabled = true, python = "/tmp/evil.sh" }', "enabled and python"),
+    ('[tool.kerascheck.runtime]\npython = "./evil.sh"', "python"),
+    ('[tool.kerascheck.runtime]\nenabled = true\ntimeout = 9', "enabled"),
+])
+def test_config_cannot_enable_runtime_mode_or_name_its_interpreter(tmp_path, text, ignored):
+    """The config file comes with the checkout being linted (a pull request, a pre-commit run):
+    letting it turn on runtime mode would let it execute its own code or any program it names."""
+    path = write(tmp_path / "pyproject.toml", f"[tool.kerascheck]\n{text}\n")
+    s = load_settings(start=tmp_path)
+    assert s.runtime is False and s.runtime_python is None
+    assert s.as_dict()["runtime"]["enabled"] is False and s.as_dict()["runtime"]["python"] is None
+    (warning,) = s.warnings
+    assert str(path) in warning and f"ignoring runtime {ignored} " in warning
+    assert "--runtime" in warning and "\n" not in warning
+    if "timeout" in text:
+        assert s.runtime_timeout == 9.0  # the harmless knobs still apply
+
+
+@pytest.mark.parametrize("text", ["runtime = false", "[tool.kerascheck.runtime]\nenabled = false"])
+def test_runtime_off_in_the_config_is_not_worth_a_warning(tmp_path, text):
+    write(tmp_path / "pyproject.toml", f"[tool.kerascheck]\n{text}\n")
+    assert load_settings(start=tmp_path).warnings == []
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('runtime = "yes"', "'runtime' must be a table"),
+    ('runtime = { enabled = "yes" }', "'runtime.enabled' must be true or false"),
+    ("runtime = { timeout = 0 }", "'runtime.timeout' must be a positive number"),
+    ("runtime = { memory-mb = 1.5 }", "'runtime.memory-mb' must be a positive number"),
+    ("runtime = { interpreter = 'x' }", "unknown key 'interpreter' in [tool.kerascheck.runtime]"),
+])
+def test_bad_runtime_values(tmp_path, text, fragment):
+    path = write(tmp_path / "pyproject.toml", f"[tool.kerascheck]\n{text}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(start=tmp_path)
+    assert fragment in str(exc.value) and str(path) in str(exc.value)
+
+
+def test_the_readme_configuration_example_is_valid_and_warns_about_nothing(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    s = load_settings(write(tmp_path / "pyproject.toml", example))
+    assert s.warnings == [] and s.runtime is False and s.runtime_timeout == 60.0
+
+
 def test_keras_version_as_a_toml_integer_is_accepted(tmp_path):
     write(tmp_path / "pyproject.toml", "[tool.kerascheck]\nkeras-version = 2\n")
     assert load_settings(start=tmp_path).keras_version == "2"

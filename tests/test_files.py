@@ -165,6 +165,25 @@ def test_gitignored_file_given_explicitly_is_linted(repo):
 
 
 @needs_git
+@pytest.mark.skipif(os.name != "posix", reason="the hook is a shell script")
+def test_walking_a_repository_never_runs_its_fsmonitor_hook(repo):
+    """A repository handed over as a folder brings its .git/config: core.fsmonitor names a program
+    that git runs whenever it reads the index, check-ignore included."""
+    marker = repo.parent / "fsmonitor-ran"
+    hook = repo.parent / "fsmonitor.sh"
+    hook.write_text(f"#!/bin/sh\ntouch '{marker}'\n", encoding="utf-8")
+    hook.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", str(hook))
+    # the hook is live: plain git runs it (so this test can fail)
+    subprocess.run(["git", "check-ignore", "--stdin", "-z"], input=b"train.py\0", cwd=repo, capture_output=True)
+    if not marker.exists():
+        pytest.skip("this git does not run core.fsmonitor for check-ignore")
+    marker.unlink()
+    assert show_files(repo) == ["keep/scratch.py", "train.py"]  # .gitignore still applies
+    assert not marker.exists(), "kerascheck let git run the repository's core.fsmonitor program"
+
+
+@needs_git
 def test_gitignore_is_ignored_outside_a_repository(tmp_path):
     touch(tmp_path, "train.py", "generated/model.py")
     (tmp_path / ".gitignore").write_text("generated/\n", encoding="utf-8")
@@ -227,3 +246,39 @@ def test_read_bytes_errors(tmp_path):
         read_bytes(tmp_path / "gone.py", 100)
     with pytest.raises(ReadError, match="directory"):
         read_bytes(tmp_path, 100)
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    with pytest.raises(ReadError, match="symbolic link to a missing file"):
+        read_bytes(tmp_path / "dangling.py", 100)
+    (tmp_path / "self.py").symlink_to(tmp_path / "self.py")
+    with pytest.raises(ReadError, match="symbolic links") as exc:
+        read_bytes(tmp_path / "self.py", 100)
+    assert exc.value.kind == "io"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_read_bytes_refuses_a_fifo_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")  # nobody writes to it: a blocking open would wait forever
+    with pytest.raises(ReadError, match=r"FIFO \(named pipe\), not a regular file") as exc:
+        read_bytes(tmp_path / "pipe.py", 100)
+    assert exc.value.kind == "io"
+    with pytest.raises(ReadError, match="character device, not a regular file"):
+        read_bytes(Path(os.devnull), 100)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_walk_skips_fifos_and_explicit_ones_are_kept_to_be_reported(tmp_path):
+    touch(tmp_path, "train.py")
+    os.mkfifo(tmp_path / "pipe.py")
+    files, problems = discover([tmp_path], [], tmp_path, force_exclude=False)
+    assert [f.display for f in files] == ["train.py"] and problems == []
+    files, problems = discover([tmp_path / "pipe.py"], [], tmp_path, force_exclude=False)
+    assert [f.display for f in files] == ["pipe.py"] and problems == []  # KC902 when read
+
+
+def test_explicit_looping_symlink_is_kept_to_be_reported(tmp_path):
+    (tmp_path / "self.py").symlink_to(tmp_path / "self.py")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # from another folder the display path takes the resolve() branch, which raises on a loop
+    files, problems = discover([tmp_path / "self.py"], [], elsewhere, force_exclude=False)
+    assert [f.display for f in files] == [(tmp_path / "self.py").as_posix()] and problems == []

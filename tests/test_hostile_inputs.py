@@ -173,8 +173,6 @@ def test_symlink_loops(tmp_path):
     assert by_path(run.findings()) == {"bad.py": ["KC201"]}, run  # the loops are not source to lint
 
 
-@pytest.mark.xfail(strict=True, reason="engine (files.display_path): Path.resolve() raises RuntimeError "
-                                       "'Symlink loop' on Python < 3.13; the CLI exits 2 (internal error)")
 def test_looping_symlink_named_explicitly_is_kc902(tmp_path):
     (tmp_path / "bad.py").write_text(BAD, encoding="utf-8")
     (tmp_path / "a.py").symlink_to(tmp_path / "b.py")
@@ -230,8 +228,6 @@ def test_a_folder_named_like_a_python_file(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
-@pytest.mark.xfail(strict=True, reason="engine (files.discover/read_bytes): a FIFO named *.py in a "
-                                       "folder is opened for reading and blocks forever")
 def test_fifo_in_a_folder_does_not_hang(tmp_path):
     os.mkfifo(tmp_path / "pipe.py")
     (tmp_path / "bad.py").write_text(BAD, encoding="utf-8")
@@ -239,7 +235,67 @@ def test_fifo_in_a_folder_does_not_hang(tmp_path):
         run = kerascheck(".", "--output-format", "json", "--no-cache", *SELECT, cwd=tmp_path, timeout=6)
     except subprocess.TimeoutExpired:
         pytest.fail("kerascheck hung on a FIFO named pipe.py")
-    assert by_path(run.findings()).get("bad.py") == ["KC201"], run
+    assert run.code == 1 and by_path(run.findings()) == {"bad.py": ["KC201"]}, run  # the FIFO is not source
+    shown = kerascheck(".", "--show-files", cwd=tmp_path, timeout=6)
+    assert shown.out.split() == ["bad.py"], shown
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_named_explicitly_is_kc902_without_waiting_for_a_writer(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "bad.py").write_text(BAD, encoding="utf-8")
+    try:
+        run = kerascheck("pipe.py", "bad.py", "--output-format", "json", "--no-cache", *SELECT, cwd=tmp_path,
+                         timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail("kerascheck hung on a FIFO named on the command line")
+    assert run.code == 1 and by_path(run.findings()) == {"bad.py": ["KC201"], "pipe.py": ["KC902"]}, run
+    msg = next(f["message"] for f in run.findings() if f["path"] == "pipe.py")
+    assert "FIFO" in msg and "not a regular file" in msg and "kerascheck -" in msg, msg
+
+
+# --- a hostile project configuration -----------------------------------------------------------------
+
+@pytest.mark.skipif(os.name != "posix", reason="the planted interpreter is a shell script")
+@pytest.mark.parametrize("table", [
+    "runtime = true",
+    'runtime = {{ enabled = true, python = "{evil}" }}',
+    '[tool.kerascheck.runtime]\npython = "{evil}"',
+], ids=["runtime-true", "enabled-and-python", "python-only"])
+def test_a_hostile_pyproject_cannot_make_kerascheck_execute_anything(tmp_path, table):
+    """A checkout's pyproject.toml (a pull request in CI, a pre-commit run) must not be able to turn
+    runtime mode on or name a program for kerascheck to start: a plain run stays static."""
+    marker = tmp_path / "executed"
+    evil = tmp_path / "evil.sh"
+    evil.write_text(f"#!/bin/sh\ntouch '{marker}'\n", encoding="utf-8")
+    evil.chmod(0o755)
+    (tmp_path / "pyproject.toml").write_text("[tool.kerascheck]\n" + table.format(evil=evil) + "\n", encoding="utf-8")
+    (tmp_path / "bad.py").write_text(BAD, encoding="utf-8")
+    run = lint_json(tmp_path)
+    assert not marker.exists(), run
+    assert run.code == 1 and by_path(run.findings()) == {"bad.py": ["KC201"]}, run
+    assert all(f["runtime"] is None for f in run.findings()), run  # static findings, no runtime verdicts
+    (warning,) = run.err.strip().splitlines()
+    assert warning.startswith("kerascheck: warning: ") and "pyproject.toml" in warning and "--runtime" in warning
+    settings = json.loads(kerascheck("--show-settings", cwd=tmp_path).out)
+    assert settings["runtime"]["enabled"] is False and settings["runtime"]["python"] is None
+    assert not marker.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the planted interpreter is a shell script")
+def test_runtime_from_the_command_line_ignores_the_configs_interpreter(tmp_path):
+    marker = tmp_path / "executed"
+    evil = tmp_path / "evil.sh"
+    evil.write_text(f"#!/bin/sh\ntouch '{marker}'\n", encoding="utf-8")
+    evil.chmod(0o755)
+    (tmp_path / "pyproject.toml").write_text(f'[tool.kerascheck.runtime]\npython = "{evil}"\n', encoding="utf-8")
+    (tmp_path / "plain.py").write_text("import keras\n", encoding="utf-8")  # no model: nothing to run
+    run = kerascheck("--runtime", "plain.py", "--no-cache", cwd=tmp_path)
+    assert not marker.exists(), run
+    # this interpreter is used: it passes (0) or lacks TensorFlow (2, one line naming no other program)
+    assert run.code in (0, 2), run
+    errors = [line for line in run.err.splitlines() if not line.startswith("kerascheck: warning:")]
+    assert run.code == 0 or (len(errors) == 1 and "TensorFlow" in errors[0] and "evil" not in errors[0]), run
 
 
 # --- races ------------------------------------------------------------------------------------------
