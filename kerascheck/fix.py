@@ -1,5 +1,6 @@
 """Applying fixes: `--fix`, `--unsafe-fixes`, `--diff`. Never loses user code: edits are applied
-to the text, the result must parse, and the file is replaced atomically (or left untouched)."""
+to the text, the result must parse, and the file is replaced atomically (or left untouched).
+Notebooks are fixed cell by cell; only the changed cells' `source` is rewritten in the JSON."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def apply_edits(text: str, edits: list[Edit]) -> Optional[str]:
 
 
 def wanted(f: Finding, unsafe: bool) -> bool:
-    return f.fix is not None and f.cell is None and (f.fix.applicability == "safe" or unsafe)
+    return f.fix is not None and (f.fix.applicability == "safe" or unsafe)
 
 
 def fix_text(text: str, findings: list[Finding], unsafe: bool) -> tuple[str, int]:
@@ -107,11 +108,66 @@ def fix_source(lint, text: str, findings: list[Finding], unsafe: bool) -> FixRes
     return FixResult(current, total, findings)
 
 
+@dataclass
+class NotebookFixResult:
+    data: bytes  # the notebook's new bytes (the input itself when nothing changed)
+    fixed: int = 0
+    remaining: list[Finding] = field(default_factory=list)  # in cell coordinates
+    cells: dict[int, tuple[str, str]] = field(default_factory=dict)  # changed code cell -> (before, after)
+    problem: Optional[str] = None  # why the file was left untouched
+
+
+def fix_notebook(lint, data: bytes, unsafe: bool) -> NotebookFixResult:
+    """Lint-fix-relint a notebook. `lint(text)` returns findings for the masked module text.
+
+    Fixes are applied to each cell's own text; a fix that reaches into another cell or a masked
+    magic line was already dropped by `notebook.to_cell`. Before anything is returned the masked
+    lines must be unchanged, the module must parse, and the JSON must re-serialise exactly."""
+    from kerascheck import notebook
+
+    try:
+        original = current = notebook.load(data)
+    except notebook.NotebookError as err:
+        return NotebookFixResult(data, problem=str(err))
+    findings = [notebook.to_cell(current, f) for f in lint(current.text)]
+    total = 0
+    for _ in range(MAX_PASSES):
+        sources, applied = dict(current.sources), 0
+        for cell, text in current.sources.items():
+            new, n = fix_text(text, [f for f in findings if f.cell == cell], unsafe)
+            sources[cell], applied = new, applied + n
+        if applied == 0:
+            break
+        rebuilt = notebook.from_sources(sources)
+        if any(rebuilt.masked_lines(c) != original.masked_lines(c) for c in sources):
+            return NotebookFixResult(data, problem="a fix touched a magic or shell line; file left unchanged")
+        try:
+            cst.parse_module(rebuilt.text)
+        except Exception as exc:  # a fix that breaks the syntax is a kerascheck bug: keep the file
+            return NotebookFixResult(data, problem=f"a fix produced invalid code ({type(exc).__name__}); "
+                                                   "file left unchanged")
+        rebuilt.indices = current.indices
+        current, total = rebuilt, total + applied
+        findings = [notebook.to_cell(current, f) for f in lint(current.text)]
+    changed = {c: (original.sources[c], t) for c, t in current.sources.items() if t != original.sources[c]}
+    if not changed:
+        return NotebookFixResult(data, 0, findings)
+    try:
+        new_data = notebook.dump(data, current.sources)
+    except notebook.NotebookError as err:
+        return NotebookFixResult(data, problem=f"{err}")
+    return NotebookFixResult(new_data, total, findings, changed)
+
+
 def write_atomic(path: Path, text: str, encoding: str, bom: bool) -> None:
     """Replace path's content: temporary file in the same folder, permissions kept, then rename."""
     data = text.encode(encoding)
     if bom:
         data = b"\xef\xbb\xbf" + data
+    write_bytes_atomic(path, data)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".kerascheck")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -127,5 +183,12 @@ def write_atomic(path: Path, text: str, encoding: str, bom: bool) -> None:
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    # A last line without a line break (the norm in notebook cells) gets git's marker, not a glued line.
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def notebook_diff(path: str, cells: dict[int, tuple[str, str]]) -> str:
+    """One unified diff per changed code cell, headed `a/nb.ipynb:cell 3` as in every finding."""
+    return "".join(unified_diff(f"{path}:cell {c}", before, after) for c, (before, after) in sorted(cells.items()))

@@ -59,6 +59,7 @@ def _sources(result: FileResult, data: bytes) -> None:
             from kerascheck import notebook
 
             result.cells = notebook.load(data).cell_texts()
+            result.notebook = data.decode("utf-8-sig")
         else:
             result.source, result.encoding = decode(data)
     except Exception:  # a cached KC902 file cannot be decoded: no frame, findings still shown

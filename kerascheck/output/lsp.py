@@ -1,4 +1,11 @@
-"""`lsp`: LSP `PublishDiagnosticsParams` objects (one per file), 0-based, UTF-16 positions."""
+"""`lsp`: LSP `PublishDiagnosticsParams` objects (one per file), 0-based, UTF-16 positions.
+
+Notebooks: in LSP 3.17 each cell is its own text document, whose URI the client assigns (VS Code's
+`vscode-notebook-cell:` URIs carry an internal handle), so a batch tool cannot name it. A notebook
+gets one object per code cell with findings: `uri` is the notebook file, `cell` the 1-based code cell
+(as in every format), `cellIndex` its 0-based index in the notebook's `cells` (= the index in
+`NotebookDocument.cells`), and the ranges are positions in that cell's text.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Optional
 
+from kerascheck import notebook
 from kerascheck.catalogue import DOCS_URL
 from kerascheck.finding import Finding
 from kerascheck.output import Report
@@ -44,12 +52,16 @@ def _diagnostic(f: Finding, report: Report, lines: Optional[list[str]]) -> dict[
         "codeDescription": {"href": href},
         "source": "kerascheck",
         "message": f.message,
-        "data": {"fix": f.fix.to_dict() if f.fix else None, "name": f.name},
+        "data": {"fix": f.fix.to_dict() if f.fix else None, "name": f.name,
+                 **({"cell": f.cell} if f.cell is not None else {})},
     }
 
 
 def file_uri(root: Path, path: str) -> str:
-    return (Path(root) / path).resolve().as_uri()
+    try:
+        return (Path(root) / path).resolve().as_uri()
+    except RuntimeError:  # a symlink loop (KC902) raises before Python 3.13
+        return Path(root).absolute().joinpath(path).as_uri()
 
 
 def build(report: Report) -> list[dict[str, Any]]:
@@ -58,14 +70,38 @@ def build(report: Report) -> list[dict[str, Any]]:
         by_path.setdefault(f.path, []).append(f)
     out = []
     for path in sorted(by_path):
-        source = report.sources.get(path)
+        uri = file_uri(report.root, path)
+        plain = [f for f in by_path[path] if f.cell is None]
+        if plain:
+            source = report.sources.get(path)
+            lines = _LINE_BREAK.split(source) if source is not None else None
+            out.append({"uri": uri, "diagnostics": [_diagnostic(f, report, lines) for f in plain]})
+        out += _cells(report, path, uri, [f for f in by_path[path] if f.cell is not None])
+    return out
+
+
+def _cells(report: Report, path: str, uri: str, findings: list[Finding]) -> list[dict[str, Any]]:
+    if not findings:
+        return []
+    indices: dict[int, int] = {}
+    raw = report.sources.get(path)
+    if raw is not None:
+        try:
+            indices = notebook.load(raw.encode("utf-8", "surrogatepass")).indices
+        except notebook.NotebookError:
+            pass
+    by_cell: dict[int, list[Finding]] = {}
+    for f in findings:
+        by_cell.setdefault(f.cell, []).append(f)
+    out = []
+    for cell in sorted(by_cell):
+        source = report.sources.get(f"{path}#cell{cell}")
         lines = _LINE_BREAK.split(source) if source is not None else None
-        out.append(
-            {
-                "uri": file_uri(report.root, path),
-                "diagnostics": [_diagnostic(f, report, lines) for f in by_path[path]],
-            }
-        )
+        entry: dict[str, Any] = {"uri": uri, "cell": cell}
+        if cell in indices:
+            entry["cellIndex"] = indices[cell]
+        entry["diagnostics"] = [_diagnostic(f, report, lines) for f in by_cell[cell]]
+        out.append(entry)
     return out
 
 

@@ -2,6 +2,10 @@
 
 Paths are relative to `report.root` (`uriBaseId: %SRCROOT%`); columns are code points, declared
 with `columnKind: unicodeCodePoints`; `endColumn` is exclusive, as in SARIF.
+
+Notebooks: a region is a position in the artifact as stored, so a finding in a cell points at its
+characters inside the .ipynb JSON text (what GitHub code scanning shows and fingerprints); the
+location's `properties` carry the cell and the cell-relative region, as the other formats give them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path, PurePath
 from typing import Any, Optional
 from urllib.parse import quote
 
+from kerascheck import notebook
 from kerascheck.catalogue import RuleMeta
 from kerascheck.finding import Edit, Finding
 from kerascheck.output import Report
@@ -70,23 +75,49 @@ def _rule(meta: RuleMeta) -> dict[str, Any]:
     return rule
 
 
-def _fix(f: Finding, location: dict[str, Any]) -> Optional[dict[str, Any]]:
+def _fix(f: Finding, location: dict[str, Any], cells: Optional[notebook.SourceMap]) -> Optional[dict[str, Any]]:
     if f.fix is None:
         return None
 
-    def replacement(e: Edit) -> dict[str, Any]:
-        return {
-            "deletedRegion": _region(e.line, e.column, e.end_line, e.end_column),
-            "insertedContent": {"text": e.content},
-        }
+    def replacement(e: Edit) -> Optional[dict[str, Any]]:
+        if f.cell is None:
+            return {
+                "deletedRegion": _region(e.line, e.column, e.end_line, e.end_column),
+                "insertedContent": {"text": e.content},
+            }
+        # In a notebook the edit must become an edit of the JSON text: escaped, inside one string.
+        raw = cells.replacement(f.cell, e) if cells is not None else None
+        if raw is None:
+            return None
+        (line, column), (end_line, end_column), content = raw
+        return {"deletedRegion": _region(line, column, end_line, end_column), "insertedContent": {"text": content}}
 
+    replacements = [replacement(e) for e in f.fix.edits]
+    if any(r is None for r in replacements):
+        return None  # still in the JSON output, in cell coordinates
     return {
         "description": {"text": f.fix.message},
         "artifactChanges": [
-            {"artifactLocation": dict(location), "replacements": [replacement(e) for e in f.fix.edits]}
+            {"artifactLocation": dict(location), "replacements": replacements}
         ],
         "properties": {"applicability": f.fix.applicability},
     }
+
+
+def _location(f: Finding, artifact: dict[str, Any], cells: Optional[notebook.SourceMap]) -> dict[str, Any]:
+    region = _region(f.line, f.column, f.end_line, f.end_column)
+    if f.cell is None:
+        return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    start = cells.position(f.cell, f.line, f.column) if cells is not None else None
+    end = cells.position(f.cell, f.end_line, f.end_column) if cells is not None else None
+    if start is not None and end is not None:
+        physical["region"] = _region(*start, *end)
+    # Without the notebook's text there is no honest file region: the location is the whole file.
+    properties: dict[str, Any] = {"cell": f.cell, "cellRegion": region}
+    if cells is not None and f.cell in cells.indices:
+        properties["cellIndex"] = cells.indices[f.cell]
+    return {"physicalLocation": physical, "properties": properties}
 
 
 def build_log(report: Report) -> dict[str, Any]:
@@ -101,24 +132,24 @@ def build_log(report: Report) -> dict[str, Any]:
     rules.sort(key=lambda r: r["id"])
     index = {r["id"]: i for i, r in enumerate(rules)}
 
+    maps: dict[str, Optional[notebook.SourceMap]] = {}
     results = []
     for f in report.findings:
         location = artifact_location(f.path, root)
+        cells = None
+        if f.cell is not None:
+            if f.path not in maps:
+                raw = report.sources.get(f.path)
+                maps[f.path] = notebook.SourceMap(raw) if raw is not None else None
+            cells = maps[f.path]
         result: dict[str, Any] = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": _LEVELS.get(f.severity, "warning"),
             "message": {"text": f.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": location,
-                        "region": _region(f.line, f.column, f.end_line, f.end_column),
-                    }
-                }
-            ],
+            "locations": [_location(f, location, cells)],
         }
-        fix = _fix(f, location)
+        fix = _fix(f, location, cells)
         if fix is not None:
             result["fixes"] = [fix]
         if f.runtime is not None:
