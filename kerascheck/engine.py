@@ -118,6 +118,19 @@ class Linter:
             finding = self._meta("KC901", display, line, column, detail=detail)
             result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())
             return result
+        except cst.CSTValidationError as err:
+            # libcst's tokenizer accepts some text its node validation then refuses (a non-printable
+            # character as a name): CPython names the problem and the place.
+            try:
+                ast.parse(text)
+                line, column, detail = 1, 1, str(err)
+            except SyntaxError as exc:
+                line, column, detail = exc.lineno or 1, max(exc.offset or 1, 1), exc.msg
+            except (ValueError, RecursionError, MemoryError):
+                line, column, detail = 1, 1, str(err)
+            finding = self._meta("KC901", display, line, column, detail=detail)
+            result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())
+            return result
         except (RecursionError, MemoryError, ValueError) as err:
             finding = self._meta("KC901", display, 1, 1, detail=f"the parser gave up: {type(err).__name__}")
             result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())

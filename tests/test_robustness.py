@@ -392,6 +392,15 @@ def test_arbitrary_text_after_a_keras_import(text):
     check(utf8("import keras\n" + text))
 
 
+@pytest.mark.parametrize("junk", ["\U00013460", "x = \U00013460\n", "\u00ad = 1\n"])
+def test_text_libcst_tokenizes_but_refuses_to_build_is_a_syntax_finding(junk):
+    # Found by the property test above: libcst raises CSTValidationError (not ParserSyntaxError)
+    # for a non-printable character where a name should be.
+    result = Linter(Settings()).lint_bytes(utf8("import keras\n" + junk), "junk.py")
+    assert [f.code for f in result.findings] == ["KC901"]
+    assert result.findings[0].line == 2
+
+
 # --- encodings, line endings, whitespace ------------------------------------------------------------
 
 NON_ASCII = "# caf\u00e9 na\u00efve \u00fcber\nname = 'd\u00e9j\u00e0 vu'\n"
