@@ -12,6 +12,8 @@
   folder (the workspace root for unsaved buffers), re-read when it changes. Runtime mode never runs here.
 - A malformed request is answered with an error and the server keeps serving; an exception inside the
   linter becomes a KC903 diagnostic, never a dead server.
+- `exit` ends the process with 0 after `shutdown`, else 1 (LSP). A client that goes away (EOF on stdin)
+  ends it cleanly; one that stops reading costs a single warning in the log, not a traceback per message.
 
 Run it with `kerascheck server` or `python -m kerascheck.server`.
 """
@@ -483,6 +485,8 @@ class KerascheckServer(LanguageServer):
         self.shown_errors: set[str] = set()
         self.serial = 0
         self.generation = 0
+        self.shutdown_received = False
+        self.exit_code: Optional[int] = None  # set by `exit`: 0 after a shutdown request, else 1 (LSP)
         # One worker: lints never race each other, and the event loop stays free to read messages.
         self.lint_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerascheck-lint")
 
@@ -966,6 +970,14 @@ def create_server(config: Optional[Path] = None, debounce: float = DEBOUNCE) -> 
     def initialized(ls: KerascheckServer, params: lsp.InitializedParams) -> None:
         ls.on_initialized()
 
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: KerascheckServer, params: None) -> None:
+        ls.shutdown_received = True
+
+    @server.feature(lsp.EXIT)
+    def exit_(ls: KerascheckServer, params: None) -> None:
+        ls.exit_code = 0 if ls.shutdown_received else 1
+
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KerascheckServer, params: lsp.DidOpenTextDocumentParams) -> None:
         ls.did_open(params)
@@ -1014,6 +1026,34 @@ def create_server(config: Optional[Path] = None, debounce: float = DEBOUNCE) -> 
     return server
 
 
+class ClientOutput:
+    """The protocol's stdout. A client that stops reading (it died, or closed its end) must not turn each
+    later message into a logged traceback: say so once and drop what would be sent. The server still
+    ends when the client's side of stdin does."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, data: bytes) -> None:
+        if self.gone:
+            return
+        view = memoryview(data)
+        try:
+            while view:  # unbuffered: after a broken pipe no half-sent message waits in a buffer
+                view = view[os.write(self.stream.fileno(), view):]
+        except (OSError, ValueError) as exc:  # EPIPE, or the stream already closed
+            self.gone = True
+            logger.warning("the client stopped reading (%s); dropping messages until its input ends", exc)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.gone = True
+        self.stream.close()
+
+
 def serve(config: Optional[Path] = None) -> None:
     """Run the language server on stdin/stdout until the client says exit."""
     level = os.environ.get("KERASCHECK_LOG", "WARNING").upper()
@@ -1024,7 +1064,11 @@ def serve(config: Optional[Path] = None) -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must never corrupt the protocol stream
     server = create_server(config=config)
-    server.start_io(stdin, stdout)
+    server.start_io(stdin, ClientOutput(stdout))
+    # pygls ends the loop on `exit` with SystemExit(code) but its start_io swallows it: the process
+    # would always exit 0, and the client could not tell an orderly shutdown from an abandoned one.
+    if server.exit_code:
+        sys.exit(server.exit_code)
 
 
 if __name__ == "__main__":
