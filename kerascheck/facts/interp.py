@@ -5,7 +5,8 @@ metric functions. It never guesses: a value it cannot follow is UNKNOWN, and rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Optional
 
 import libcst as cst
@@ -20,6 +21,7 @@ from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Cons
                                      QName, Seq, Tensor)
 
 MAX_DEPTH = 8
+_ORDERINGS = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
 MAX_CALLS = 400
 # Constant folding stops past these sizes (a value that doubles on every line must not exhaust the
 # machine): integers of more bits, strings and lists of more items, are UNKNOWN.
@@ -489,6 +491,9 @@ class Interpreter:
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
             return self.binop(node, frame)
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and \
+                isinstance(node.comparisons[0].operator, _ORDERINGS):
+            return D.compare(self.eval(node.left, frame), self.eval(node.comparisons[0].comparator, frame), node)
         if isinstance(node, cst.Lambda):
             return LambdaV(node, _lambda_squeeze(node, self.facts.imports))
         if isinstance(node, cst.IfExp):
@@ -521,6 +526,8 @@ class Interpreter:
             if len(a.items) + len(b.items) > MAX_ITEMS:
                 return UNKNOWN  # `s = s + s` thirty times would need gigabytes
             return Seq(a.items + b.items, a.kind, node)
+        if isinstance(node.operator, cst.MatrixMultiply):
+            return D.matmul(a, b, node)
         for arr, other in ((a, b), (b, a)):
             if isinstance(arr, Array) and (isinstance(other, Const) or
                                            (isinstance(other, Array) and other.shape == arr.shape)):
@@ -574,7 +581,7 @@ class Interpreter:
             if isinstance(key, Array):
                 return D.eye_rows(base, key, node)  # np.eye(C)[labels]
         if isinstance(base, Array):
-            index = []
+            index: list = []
             for el in node.slice:
                 s = el.slice
                 if isinstance(s, cst.Index):
@@ -585,10 +592,18 @@ class Interpreter:
                             (dotted(v) or "").endswith("newaxis"):
                         index.append("newaxis")
                     else:
-                        return UNKNOWN
+                        k = int_const(self.eval(v, frame))
+                        if k is None:
+                            return UNKNOWN  # an array index (fancy indexing) or an unknown position
+                        index.append(("int", k))
                 elif isinstance(s, cst.Slice):
-                    index.append(":" if s.lower is None and s.upper is None and s.step is None else "slice")
-            return D.subscript(base, index, node)
+                    bounds = []
+                    for b in (s.lower, s.upper, s.step):
+                        v = None if b is None else self.eval(b, frame)
+                        bounds.append(None if b is None or (isinstance(v, Const) and v.value is None)
+                                      else int_const(v) if int_const(v) is not None else "?")
+                    index.append(("slice", *bounds))
+            return D.index(base, index, node)
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = self.eval(node.slice[0].slice.value, frame)
             if isinstance(base, Seq) and isinstance(key, Const) and isinstance(key.value, int):
@@ -750,9 +765,7 @@ class Interpreter:
                 kind = D.dtype_kind(args[0])
                 return Array(obj.shape, kind, node, obj.one_hot, obj.int_high,
                              continuous=obj.continuous and kind == "float")
-            if name in ("copy", "squeeze") and name == "copy":
-                return obj
-            return UNKNOWN
+            return D.array_method(obj, name, args, kwargs, node)
         if isinstance(obj, (Seq, DictV)) and (name in _MUTATORS or (name == "append" and frame.branch)):
             obj.unsure = True  # its length/keys are no longer known for sure
         if isinstance(obj, Seq) and name == "append" and args:
@@ -950,15 +963,125 @@ def flatten_specs(spec: Any) -> list:
 _KERAS_MARKERS = ("keras", "tensorflow", "tf_keras")
 
 
+class _FieldOrder(cst.CSTVisitor):
+    """Runs on one node only: records the names of its fields in the order libcst visits them (the
+    lexical order) and collects its children, without descending."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.children: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.children.append(node)
+        return False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        pass
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.names.append(attribute)  # only the probed node's own fields: the visitor never descends
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+# node class -> (a getter of the fields that hold its children, in lexical order; the fields to
+# re-check). libcst's `node.children` runs `_visit_and_replace_children` with a collecting visitor,
+# which rebuilds and revalidates the node on every call: a walk through it cost as much as the parse
+# (docs/benchmarks.md). Reading the fields directly, in an order learnt once per class from that
+# same method, is about 5x faster.
+_FIELD_ORDER: dict[type, tuple[Any, tuple[str, ...]]] = {}
+_NO_SENTINEL = cst.MaybeSentinel.DEFAULT
+_NODE_KINDS: set[type] = set()
+
+
+def _getter(names: list[str]) -> Any:
+    """A function from a node to the tuple of its `names` fields."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda node: (one(node),)
+    return lambda node: ()
+
+
+def _learn(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node.children`, learning the field order of node's class on the way."""
+    if not hasattr(node, "_visit_and_replace_children"):  # a libcst without the private hook
+        return list(node.children)
+    probe = _FieldOrder()
+    node._visit_and_replace_children(probe)
+    # libcst skips some optional fields while they are None (an f-string's `format_spec`), so every
+    # field the probe left out while it was None may be a child slot: a node of the same class with
+    # that field set is probed again instead of trusting this order.
+    unseen = tuple(f.name for f in fields(node) if f.name not in probe.names and getattr(node, f.name) is None)
+    _FIELD_ORDER.setdefault(type(node), (_getter(probe.names), unseen))
+    return probe.children
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The same nodes, in the same order, as libcst's `node.children`, without rebuilding the node."""
+    known = _FIELD_ORDER.get(type(node))
+    if known is None:
+        return _learn(node)
+    get, unseen = known
+    for name in unseen:
+        if getattr(node, name) is not None:
+            return _learn(node)
+    out: list[cst.CSTNode] = []
+    for value in get(node):
+        # A visited field holds a node, a sequence of nodes, None or MaybeSentinel.DEFAULT.
+        if value is None or value is _NO_SENTINEL:
+            continue
+        kind = type(value)
+        if kind is tuple or kind is list:
+            out.extend(value)
+        elif kind in _NODE_KINDS:
+            out.append(value)
+        elif isinstance(value, cst.CSTNode):  # an ABC: isinstance is slow, so remember the answer
+            _NODE_KINDS.add(kind)
+            out.append(value)
+        else:  # some other sequence, in a tree built by hand rather than parsed
+            out.extend(value)
+    return out
+
+
+# Whitespace, comments and punctuation: nodes that hold nothing but whitespace (over half the nodes
+# of a module). A walk whose visitor hooks none of them does not enter them.
+TRIVIA = frozenset({cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine,
+                    cst.Newline, cst.Comment, cst.Comma, cst.Dot, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+                    cst.LeftSquareBracket, cst.RightSquareBracket})
+
+
+def _hook(visitor: cst.CSTVisitor, kind: type) -> Any:
+    """The visitor's visit_ hook for a node class, None when it keeps CSTVisitor's no-op one."""
+    name = f"visit_{kind.__name__}"
+    hook = getattr(visitor, name, None)
+    if hook is None or getattr(hook, "__func__", None) is getattr(cst.CSTVisitor, name, None):
+        return None
+    return hook
+
+
 def _walk(module: cst.Module, visitor: cst.CSTVisitor) -> None:
-    """`module.visit(visitor)` for a visitor without leave_ hooks, in the same (pre-)order, but with
-    a stack instead of recursion: libcst's recursive visit exceeds Python's recursion limit at about
-    330 levels of nesting (a sum of 400 terms, a 400-branch elif chain), which valid code reaches."""
+    """`module.visit(visitor)` for a visitor with only visit_<Node> hooks (no on_visit, no leave_),
+    in the same (pre-)order, but with a stack instead of recursion: libcst's recursive visit exceeds
+    Python's recursion limit at about 330 levels of nesting (a sum of 400 terms, a 400-branch elif
+    chain), which valid code reaches."""
+    hooks: dict[type, Any] = {}  # node class -> its visit_ hook or None
+    skip = TRIVIA if all(_hook(visitor, kind) is None for kind in TRIVIA) else frozenset()
     stack: list[cst.CSTNode] = [module]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        node = stack.pop()
-        if visitor.on_visit(node):
-            stack.extend(reversed(node.children))
+        node = pop()
+        kind = type(node)
+        if kind in skip:
+            continue
+        try:
+            hook = hooks[kind]
+        except KeyError:
+            hook = hooks[kind] = _hook(visitor, kind)
+        if hook is None or hook(node) is not False:
+            extend(reversed(children(node)))
 
 
 def analyze(module: cst.Module) -> ModuleFacts:
@@ -969,7 +1092,9 @@ def analyze(module: cst.Module) -> ModuleFacts:
         c = canonical(full)
         if full.split(".")[0] in _KERAS_MARKERS:
             facts.mentions_keras = True
-        if c.flavor == "tf_keras":
+        # tf_keras is Keras 2 packaged for TF >= 2.16; tensorflow.python.keras is the Keras 2 copy
+        # frozen inside TensorFlow (still shipped with TF 2.21), whatever Keras is installed.
+        if c.flavor == "tf_keras" or full == "tensorflow.python.keras" or full.startswith("tensorflow.python.keras."):
             facts.keras_evidence.add("2")
         if c == "keras.ops" or c.startswith("keras.ops."):
             facts.keras_evidence.add("3")
