@@ -107,6 +107,52 @@ def test_static_data_specs_come_from_fit():
     assert m.y == {"t": "tensor", "shape": [None], "dtype": "int64", "high": 3}
 
 
+def _static(path: Path, keras: str = "3") -> tuple[str, list[Finding]]:
+    from kerascheck.config import Settings
+    from kerascheck.engine import Linter
+
+    text = path.read_text(encoding="utf-8")
+    return text, Linter(Settings(keras_version=keras)).lint_text(text, str(path)).findings
+
+
+def test_names_used_only_while_training_are_probed_on_what_the_slice_builds():
+    text, findings = _static(FIXTURES / "KC502/bad_metric_reset_states.py")
+    plan = plan_for(text, findings=findings)
+    (probe,) = plan.probes
+    assert (probe.code, probe.kind, probe.receiver, probe.attr) == ("KC502", "attr", "train_acc", "reset_states")
+    kept = {ln for a, b in plan.keep for ln in range(a, b + 1)}
+    assert 15 in kept  # `train_acc = keras.metrics.SparseCategoricalAccuracy()`: built for the probe
+    assert not kept & {16, 17, 18, 19, 20, 21, 22}  # the training loop still never runs
+
+    text, findings = _static(FIXTURES / "KC509/bad_fit_workers.py")
+    probes = plan_for(text, findings=findings).probes
+    assert {(p.kind, p.receiver, p.attr, p.keyword) for p in probes} == {
+        ("kwarg", "model", "fit", "workers"), ("kwarg", "model", "fit", "use_multiprocessing")}
+
+    text, findings = _static(FIXTURES / "KC510/bad_callback_reads_optimizer_lr.py")
+    (probe,) = plan_for(text, findings=findings).probes
+    assert (probe.receiver, probe.attr, probe.model) == ("self.model.optimizer", "lr", 0)
+
+
+def test_a_flagged_argument_of_a_literal_constructor_is_made_alone():
+    # The optimizer is built inside `train()`, which fits: only the flagged object itself is made.
+    text, findings = _static(FIXTURES / "KC505/bad_sgd_decay.py", keras="2")
+    (probe,) = plan_for(text, findings=findings).probes
+    assert (probe.kind, probe.receiver, probe.attr) == ("construct", "keras.optimizers", "SGD")
+    assert probe.kwargs == {"learning_rate": 0.01, "decay": 0.5}
+    src = "import keras\nlr = 0.1\nopt = keras.optimizers.SGD(learning_rate=lr, decay=0.5)\n" \
+          "m = keras.Sequential([keras.layers.Dense(1)])\nm.compile(optimizer=opt, loss='mse')\n"
+    f = Finding("a.py", 3, 46, 3, 55, "KC505", "x", "warning", "m")
+    assert plan_for(src, findings=[f]).probes == []  # `lr` is not a literal: nothing is called
+
+
+def test_an_assigned_attribute_is_not_probed():
+    # `model.optimizer.lr = 1e-4` creates the attribute: looking it up afterwards proves nothing.
+    text, findings = _static(FIXTURES / "KC510/bad_assign_optimizer_lr.py")
+    assert [f.code for f in findings] == ["KC510"]
+    assert plan_for(text, findings=findings).probes == []
+
+
 def test_no_model_no_child():
     f = Finding("a.py", 1, 1, 1, 2, "KC201", "softmax-on-single-unit", "warning", "m")
     out = check_file(Path("a.py"), "import keras\nprint(1)\n", [f], python="/nonexistent/python")
@@ -183,6 +229,29 @@ class TestTrace:
         (out,) = _check(CASES / "correct_regression.py", findings=[f])
         assert out.runtime["status"] == "refuted"
         assert "no error" in out.runtime["detail"]
+
+    def test_a_probe_confirms_a_name_only_training_uses(self):
+        (f,) = _check(FIXTURES / "KC503/bad_fit_generator.py")
+        assert f.runtime["status"] == "confirmed"
+        assert "no attribute 'fit_generator'" in f.runtime["detail"]
+
+    def test_a_probe_refutes_a_name_that_exists(self):
+        # A synthetic KC503 on `model.fit(...)`: the name exists, so the prediction is wrong.
+        path = FIXTURES / "KC503/good_fit_with_generator.py"
+        text = path.read_text()
+        line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("model.fit("))
+        end = len(text.splitlines()[line - 1].rstrip()) + 1
+        f = Finding(str(path), line, 1, line, end, "KC503", "fit-generator", "error", "synthetic")
+        (out,) = _check(path, findings=[f])
+        assert out.runtime["status"] == "refuted", out.runtime
+        assert "`model.fit` exists" in out.runtime["detail"]
+
+    def test_metric_errors_on_a_batch_confirm_but_never_become_kc905(self):
+        path = FIXTURES / "KC303/bad_meaniou_one_hot_targets.py"
+        (f,) = _check(path)
+        assert f.runtime["status"] == "confirmed"
+        assert "Dimensions must be equal" in f.runtime["detail"] and "one random batch" in f.runtime["detail"]
+        assert _check(path, findings=[]) == []  # random values are not the data: no error of its own
 
     def test_missing_tensorflow_is_one_clear_error(self, tmp_path):
         fake = tmp_path / "python-without-site"

@@ -3,6 +3,9 @@
 For a file with Keras models, a separate Python process (the user's interpreter, `--python`) runs
 only the slice of the script that builds and compiles the models (see slicer.py), then traces what
 `fit` would compute on symbolic inputs and targets: no data, no training, no file or network I/O.
+It then computes the loss and metrics once on a random batch shaped like the script's data (errors
+that need a known batch size), and looks up the names the script uses only while training
+(`model.fit_generator`, `metric.reset_states`, `fit(workers=...)`) on the objects it built (probes.py).
 Each static finding gets `runtime = {"status": "confirmed"|"refuted"|"not-checked", "detail": ...}`;
 errors the trace hits that no rule predicted become KC905 (`runtime-error`) findings.
 
@@ -25,8 +28,9 @@ import libcst as cst
 
 from kerascheck.finding import Finding
 from kerascheck.runtime.runner import INSTALL_HINT, RuntimeUnavailable, run_child, tensorflow_importable
+from kerascheck.runtime.probes import find_probes
 from kerascheck.runtime.slicer import Plan, build_plan
-from kerascheck.runtime.verdict import NOT_CHECKED, RUNTIME_CODE, Judge
+from kerascheck.runtime.verdict import NOT_CHECKED, PROBED, RUNTIME_CODE, Judge
 
 __all__ = ["check_file", "check_available", "RuntimeUnavailable", "RUNTIME_CODE", "DEFAULT_TIMEOUT",
            "DEFAULT_MEMORY_MB"]
@@ -44,8 +48,10 @@ def check_available(python: Optional[str] = None) -> None:
         raise RuntimeUnavailable(INSTALL_HINT + where)
 
 
-def plan_for(source: str, module: Optional[cst.Module] = None) -> Optional[Plan]:
-    """The slice and the static models of one file, or None when it has no Keras model."""
+def plan_for(source: str, module: Optional[cst.Module] = None,
+             findings: Optional[list[Finding]] = None) -> Optional[Plan]:
+    """The slice and the static models of one file, or None when it has no Keras model. With the
+    file's static `findings`, the plan also probes the names they flag that only training runs."""
     from kerascheck.facts.interp import analyze
 
     if module is None:
@@ -56,7 +62,10 @@ def plan_for(source: str, module: Optional[cst.Module] = None) -> Optional[Plan]
     facts = analyze(module)
     if not facts.models:
         return None
-    return build_plan(module, facts)
+    probes = find_probes(module, findings or [], PROBED, len(facts.models))
+    plan = build_plan(module, facts, tuple(sorted({p.root for p in probes if p.model is None})))
+    plan.probes = probes
+    return plan
 
 
 def check_file(path: Path, source: str, findings: list[Finding], *, python: Optional[str] = None,
@@ -75,7 +84,7 @@ def check_file(path: Path, source: str, findings: list[Finding], *, python: Opti
     display = display or (findings[0].path if findings else str(path))
     if any(f.code == "KC901" for f in findings):
         return _mark(findings, "the file does not parse")
-    plan = plan_for(source, module)
+    plan = plan_for(source, module, findings)
     if plan is None:
         return _mark(findings, "no Keras model in this file")
     path = Path(path).resolve()

@@ -398,6 +398,14 @@ def measure(tf, np, model, x_spec, y_spec, y_job, has_loss):
     zero = [v.name for v, g in zip(variables, grads) if g is not None and not np.any(np.asarray(g))]
     out["grads"] = {"variables": len(variables), "none": len(none), "zero": len(zero),
                     "none_names": none[:5], "zero_names": zero[:5]}
+    if out.get("targets") != "guessed":
+        # Metrics that fail only once the batch size is known (a confusion matrix of mismatched
+        # sizes): traced like fit traces them, on this batch's shapes. Updating metric state is all
+        # this does; the weights stay as they are.
+        try:
+            tf.function(lambda a, b, c: model.compute_metrics(a, b, c, sample_weight=None))(x, y, pred)
+        except Exception as exc:
+            out["batch_error"] = describe(exc)
     return out
 
 
@@ -503,6 +511,7 @@ def main():
                     best = (score, r)
         if best is not None:
             best[1]["static"].append(jm["id"])
+    run_probes(job.get("probes") or [], ns, recs)
     for r in recs:
         if not r["static"] and not r["compiled"]:
             continue  # a sub-model (backbone, encoder) nobody compiles
@@ -521,6 +530,59 @@ def main():
     _EVENTS.close()
     sys.stderr.flush()
     _REAL_EXIT(0)
+
+
+def run_probes(probes, ns, recs):
+    """Look up the names the script uses only while training on the objects the slice built, or make
+    a flagged Keras object from its literal arguments (see kerascheck/runtime/probes.py): the
+    AttributeError, TypeError or constructor error Keras raises is the evidence."""
+    import inspect
+
+    for p in probes:
+        path = p["receiver"].split(".")
+        if p.get("model") is not None:  # `self.model...` in a callback: the model fit is given
+            rec = next((r for r in recs if p["model"] in r["static"]), None)
+            if rec is None:
+                emit(ev="probe", id=p["id"], skipped="the model was not built")
+                continue
+            obj, rest = rec["obj"], path[2:]
+        elif path[0] in ns:
+            obj, rest = ns[path[0]], path[1:]
+        else:
+            emit(ev="probe", id=p["id"], skipped="`%s` is not built by the slice" % path[0])
+            continue
+        try:
+            for part in rest:
+                obj = getattr(obj, part)
+        except Exception as exc:
+            emit(ev="probe", id=p["id"], skipped="`%s` could not be resolved: %s" % (p["receiver"], exc))
+            continue
+        kind = type(obj).__name__
+        if p["kind"] == "construct":  # a Keras class called with literal arguments only
+            try:
+                made = getattr(obj, p["attr"])(*p["args"], **p["kwargs"])
+            except Exception as exc:
+                emit(ev="probe", id=p["id"], type=p["attr"], error=describe(exc))
+                continue
+            emit(ev="probe", id=p["id"], type=type(made).__name__, ok=True)
+            continue
+        try:
+            target = getattr(obj, p["attr"])
+        except AttributeError as exc:
+            emit(ev="probe", id=p["id"], type=kind, error=describe(exc))
+            continue
+        if p["kind"] == "kwarg":
+            try:
+                sig = inspect.signature(target)
+            except (TypeError, ValueError) as exc:  # not a function inspect can read: no evidence
+                emit(ev="probe", id=p["id"], skipped="%s: %s" % (type(exc).__name__, exc))
+                continue
+            try:
+                sig.bind_partial(**{p["keyword"]: None})
+            except TypeError as exc:
+                emit(ev="probe", id=p["id"], type=kind, error=describe(exc))
+                continue
+        emit(ev="probe", id=p["id"], type=kind, ok=True)
 
 
 def _apply_rewrites(tree, positions, source):

@@ -74,6 +74,7 @@ class Plan:
     call_builders: list[str] = field(default_factory=list)
     weights_none: list[tuple[int, int]] = field(default_factory=list)  # keras.applications calls
     path: str = ""  # the script's path as the child sees it
+    probes: list = field(default_factory=list)  # probes.Probe: names looked up on what the slice built
 
     def job(self) -> dict[str, Any]:
         return {
@@ -82,6 +83,7 @@ class Plan:
                        for m in self.models if m.reason is None],
             "call_builders": self.call_builders,
             "weights_none": [list(p) for p in self.weights_none],
+            "probes": [p.job() for p in self.probes],
         }
 
 
@@ -375,7 +377,8 @@ def _data_specs(model: Model, line_of) -> tuple[Optional[dict], Optional[dict]]:
 
 
 # --- the plan --------------------------------------------------------------------------------------
-def build_plan(module: cst.Module, facts: ModuleFacts) -> Plan:
+def build_plan(module: cst.Module, facts: ModuleFacts, keep_names: tuple = ()) -> Plan:
+    """`keep_names`: module-level names to build too when they can run (the receivers of probes)."""
     s = _Slicer(module, facts)
     def_reasons = s.def_reasons()
     kinds = s.classify(def_reasons)
@@ -459,6 +462,10 @@ def build_plan(module: cst.Module, facts: ModuleFacts) -> Plan:
 
     for r in sorted(root_stmts):
         need(r)
+    for name in keep_names:
+        for b in s.binders.get(name, []):
+            if kinds[b][0] == "stmt":
+                need(b)
     # Statements that change what the slice built: `base.trainable = False`, `model.layers[0]...`.
     for i in range(n):
         stmt = s.stmts[i]

@@ -30,7 +30,7 @@ class Expect:
           "symptom"   a silent bug with a symptom measurable on one random batch, without training
           "silent"    a silent bug tracing cannot observe
           "unreached" the flagged code runs only while training or evaluating, which runtime
-                      mode never does
+                      mode never does (a `probe` can still look the flagged name up, probes.py)
     """
 
     kind: str
@@ -42,6 +42,7 @@ class Expect:
     also_raises: bool = False  # a silent bug that raises in some shapes/versions: an error confirms it
     refute_on_exec: bool = False  # the flagged line raises as soon as it runs (imports, constructors)
     note: str = ""  # the not-checked detail, when the default one would mislead
+    probe: str = ""  # probes.py: "lookup" the flagged name on the built object, or "construct" it
 
 
 _SHAPE = r"rank|shape|[Ii]ncompatible|[Dd]imensions must be equal|[Ee]xpected"
@@ -73,17 +74,17 @@ EXPECT: dict[str, Expect] = {
     "KC405": Expect("symptom", symptom="zero_grads"),
     # KC5xx Keras version and API
     "KC501": Expect("trace", patterns=(r"has no attribute",)),
-    "KC502": Expect("unreached"),
-    "KC503": Expect("unreached"),
+    "KC502": Expect("unreached", probe="lookup"),
+    "KC503": Expect("unreached", probe="lookup"),
     "KC504": Expect("trace", patterns=(r"not recognized|lr",), needs_target=False, refute_on_exec=True),
-    "KC505": Expect("silent", also_raises=True),
-    "KC506": Expect("unreached"),
+    "KC505": Expect("silent", also_raises=True, probe="construct"),  # K2's optimizers reject decay=
+    "KC506": Expect("unreached", probe="lookup"),
     "KC507": Expect("trace", patterns=(r"legacy|has no attribute|No module",), needs_target=False,
                     refute_on_exec=True),
     "KC508": Expect("trace", patterns=(r"No module|cannot import|has no attribute",), needs_target=False,
                     refute_on_exec=True),
-    "KC509": Expect("unreached"),
-    "KC510": Expect("silent", also_raises=True,
+    "KC509": Expect("unreached", probe="lookup"),
+    "KC510": Expect("silent", also_raises=True, probe="lookup",
                     note="reading `optimizer.lr` raises only where it runs (callbacks, training loops), and "
                          "assigning it is silently ignored: tracing fit cannot observe either"),
 }
@@ -235,6 +236,12 @@ class Judge:
                 err = _Error(ev["error"], list(ev["error"].get("lines") or []), "trace", models=set(ev.get("static") or []))
                 err.event = dict(ev["error"], rid=ev.get("rid"), record=ev)
                 out.append(err)
+            batch = (ev.get("measure") or {}).get("batch_error")
+            if batch is None and ev.get("y") and ev.get("measure_error"):
+                batch = ev["measure_error"]  # the loss itself failed on values shaped like the script's targets
+            if batch:  # the loss and metrics on one random batch shaped like the script's data
+                out.append(_Error(dict(batch, rid=ev.get("rid"), record=ev), list(batch.get("lines") or []),
+                                  "batch", models=set(ev.get("static") or [])))
         return out
 
     def _stopped(self) -> Optional[_Error]:
@@ -289,12 +296,16 @@ class Judge:
             if self.linted_for and str(self.major) not in self.linted_for:
                 return _verdict(NOT_CHECKED, f"linted for Keras {', '.join(sorted(self.linted_for))}; "
                                              f"the interpreter runs {self.version}")
+        probed = self._probe(f, expect)
+        if probed is not None:
+            return probed
         models = self.models_of(f)
         span = (f.line, f.end_line or f.line)
         ids = {m.id for m in models}
+        raises = expect.kind in ("trace", "runtime") or expect.also_raises
         errors = [e for e in self.errors if (e.models & ids or any(span[0] <= ln <= span[1] for ln in e.lines))
-                  and e.kind not in _QUIET_KINDS
-                  and (e.event.get("keras") or e.where == "trace" or e.kind in _HOSTILE_KINDS)]
+                  and e.kind not in _QUIET_KINDS and (e.where != "batch" or raises)
+                  and (e.event.get("keras") or e.where in ("trace", "batch") or e.kind in _HOSTILE_KINDS)]
         # 1. An exception: it confirms a rule that predicts one.
         if errors:
             if expect.kind in ("trace", "runtime") or expect.also_raises:
@@ -346,6 +357,27 @@ class Judge:
         data = f"x {_spec_text(rec.get('x'))}" + (f", y {_spec_text(rec.get('y'))}" if rec.get("y") else "")
         return _verdict(REFUTED, f"traced {traced} on {self.version} with {data}: no error")
 
+    def _probe(self, f: Finding, expect: Expect) -> Optional[dict[str, str]]:
+        """The verdict of the probe of this finding (probes.py), None when there is none to give."""
+        probe = next((p for p in self.plan.probes if (p.code, p.line, p.column) == (f.code, f.line, f.column)), None)
+        ev = next((e for e in self.run.all("probe") if probe is not None and e.get("id") == probe.id), None)
+        if ev is None or ev.get("skipped"):
+            return None
+        where = f"on the {ev.get('type', 'object')} the script builds"
+        if probe.kind == "construct":
+            if "error" not in ev:
+                return None  # it may still fail or misbehave where the script uses it
+            err = ev["error"]
+            return _verdict(CONFIRMED, f"{self.version} raises making `{probe.text}` alone (without training): "
+                                       f"{err.get('type', 'Error')}: {err.get('message', '')}")
+        if "error" in ev:
+            err = ev["error"]
+            return _verdict(CONFIRMED, f"{self.version} raises looking up `{probe.text}` {where} (without "
+                                       f"training): {err.get('type', 'Error')}: {err.get('message', '')}")
+        if self.major in expect.majors:
+            return _verdict(REFUTED, f"`{probe.text}` exists {where} on {self.version}")
+        return None
+
     def _symptom(self, expect: Expect, rec: dict) -> Optional[str]:
         if expect.symptom == "warning":
             hit = next((w for w in rec.get("warnings", []) if re.search(expect.warns, w)), None)
@@ -365,6 +397,10 @@ class Judge:
                    for ev in self.run.all("exec"))
 
     def _raised(self, e: _Error) -> str:
+        if e.where == "batch":
+            rec = e.event.get("record") or {}
+            data = f"x {_spec_text(rec.get('x'))}" + (f", y {_spec_text(rec.get('y'))}" if rec.get("y") else "")
+            return f"{self.version} raises computing the loss and metrics on one random batch ({data}): {e.text}"
         if e.where == "trace":
             rec = e.event.get("record") or {}
             data = f"x {_spec_text(rec.get('x'))}" + (f", y {_spec_text(rec.get('y'))}" if rec.get("y") else "")
@@ -385,7 +421,8 @@ class Judge:
     # -- KC905 ------------------------------------------------------------------------------------------
     def runtime_findings(self, display: str) -> list[Finding]:
         out = []
-        errors = [e for e in self.errors if not e.claimed and e.kind not in _QUIET_KINDS and
+        # a batch error only confirms a prediction: random values shaped like the data are not the data
+        errors = [e for e in self.errors if not e.claimed and e.kind not in _QUIET_KINDS and e.where != "batch" and
                   (e.kind in _HOSTILE_KINDS or e.event.get("keras") or e.where == "trace")]
         if self.stopped is not None:
             errors.append(self.stopped)
@@ -429,6 +466,9 @@ class Judge:
         template = meta.message if meta else "Runtime check: {detail}"
         return Finding(display, line, 1, line, 1 + 1, RUNTIME_CODE, name, severity,
                        template.format(detail=detail), None, {"status": CONFIRMED, "detail": detail})
+
+
+PROBED = {code: e.probe for code, e in EXPECT.items() if e.probe}
 
 
 def _verdict(status: str, detail: str) -> dict[str, str]:
