@@ -82,6 +82,7 @@ EXPECTED = [
     ("np.abs(x)", (12, 4), "float"),
     ("np.arange(12)", (12,), "int"),
     ("labels.reshape(-1, 1)", (12, 1), "int"),
+    ("rng.integers(0, 3, size=())[..., None]", (1,), "int"),  # a 0-d array (found by fuzzing: IndexError)
 ]
 
 

@@ -69,7 +69,12 @@ def check_step(reparser: Reparser, text: str) -> bool:
 def test_random_edits_of_fixtures_give_the_full_parse(seed):
     rng = random.Random(seed)
     spliced = 0
-    for path in rng.sample(FIXTURES, 12):
+    order = rng.sample(FIXTURES, len(FIXTURES))
+    # At least 12 fixtures, and more until splicing was exercised: which fixtures a seed draws
+    # changes whenever a fixture is added, and short ones are mostly parsed whole.
+    for done, path in enumerate(order):
+        if done >= 12 and spliced > 20:
+            break
         text = path.read_text(encoding="utf-8")
         reparser = Reparser()
         reparser.parse(text)

@@ -424,5 +424,5 @@ def index(arr: Array, items: list, node: Any) -> Any:
                 last_kept = False
         pos += 1
     out.extend(shape[pos:])
-    keep = last_kept and (not out or out[-1] == shape[-1]) and bool(shape)
+    keep = last_kept and bool(shape) and (not out or out[-1] == shape[-1])  # a 0-d array has no class axis
     return _like(arr, tuple(out), arr.dtype, node, keep=keep)
