@@ -216,3 +216,25 @@ model.compile(optimizer=tf.optimizers.Adam(), loss=tf.losses.binary_crossentropy
     (use,) = [u for m in facts.models for u in metric_uses(m)]
     assert use.spec.name == "MeanIoU" and use.loss.name == "binary_crossentropy"
     assert iou_config(use.spec).num_classes == 2
+
+
+def test_one_hot_reading_of_integer_class_ids():
+    from kerascheck.facts.metrics import one_hot_reading_of_ids
+
+    def kinds(y_src: str, out: str) -> list:
+        return [one_hot_reading_of_ids(y, u.output) for u in _uses(f"""
+y = {y_src}
+inputs = keras.Input(shape={"(16, 16, 3)" if out == "conv" else "(8,)"})
+outputs = {"keras.layers.Conv2D(4, 1, activation='softmax')" if out == "conv" else
+           "keras.layers.Dense(4, activation='softmax')"}(inputs)
+model = keras.Model(inputs, outputs)
+model.compile(loss="sparse_categorical_crossentropy", metrics=[keras.metrics.OneHotMeanIoU(4)])
+model.fit(np.random.rand(8, 16, 16, 3), y)
+""") for y in u.targets]
+
+    assert kinds("np.random.randint(0, 4, size=(8, 16, 16))", "conv") == ["raises"]
+    assert kinds("np.random.randint(0, 4, size=(8, 16, 16, 1))", "conv") == ["zeros"]
+    assert kinds("np.random.default_rng(0).integers(0, 4, size=(8, 1))", "dense") == ["zeros"]
+    assert kinds("(np.random.rand(8) * 4).astype(int)", "dense") == ["batch"]
+    assert kinds("np.random.rand(8, 1)", "dense") == [None]  # float: not known to be class ids
+    assert kinds("keras.utils.to_categorical(np.random.randint(0, 4, size=(8,)), 4)", "dense") == [None]

@@ -176,6 +176,29 @@ def target_encoding(y: Array, output: Tensor) -> Optional[str]:
     return None
 
 
+def one_hot_reading_of_ids(y: Array, output: Tensor) -> Optional[str]:
+    """What `OneHotIoU`/`OneHotMeanIoU` (argmax of y_true over the last axis) make of integer class-id
+    targets for `output` (measured on Keras 3.15 and 2.15, KC305 fixtures):
+    'raises' - the ids have no size-1 last axis, e.g. (N, H, W) masks next to an (N, H, W, C) output:
+               the argmax runs over W, y_true comes out W times shorter than the predictions and fit
+               raises the IOU_LENGTH_ERRORS error;
+    'zeros'  - a size-1 last axis ((N, 1), (N, H, W, 1)): the argmax is 0 everywhere, every target
+               reads as class 0 and the IoU is silently wrong;
+    'batch'  - plain (N,) labels next to an (N, C) output: Keras 2 expands them to (N, 1) (then
+               'zeros'); Keras 3 takes the argmax over the batch axis. Silently wrong in both;
+    None     - not integer class ids, or not known."""
+    if y.dtype != "int" or y.one_hot or target_encoding(y, output) != "sparse":
+        return None
+    rank, last = output.rank, y.shape[-1]
+    if len(y.shape) == rank:
+        return "zeros" if last == 1 else None
+    if len(y.shape) == 1:
+        return "batch"
+    if last is None:
+        return None
+    return "zeros" if last == 1 else "raises"
+
+
 def _defines(cls: cst.ClassDef, names: set) -> bool:
     return any(isinstance(s, cst.FunctionDef) and s.name.value in names for s in cls.body.body)
 
