@@ -80,6 +80,10 @@ class OneHot:
     depth: Optional[int]
     depth_node: Optional[cst.CSTNode]
     source: Optional[str]  # "true" | "pred" | None: what the indices come from
+    # KC406: the indices are y_true as Keras passed it (up to reshapes/squeezes/subscripts: no cast,
+    # no arithmetic), so they keep the dtype the wrapper gave y_true; `op` is the resolved callee
+    raw_labels: bool = False
+    op: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Flow:
     dtype: Optional[str] = None  # "label" (y_true's own dtype) | "float" | "int" | "bool" | None
     unknown: bool = False  # an op we cannot follow touched a y_true / y_pred path
     raw_pred: bool = False  # y_pred itself, up to reshapes, slices and float casts
+    raw_true: bool = False  # y_true itself, up to reshapes, squeezes and subscripts (no cast)
     whole_pred: bool = False  # elementwise in y_pred: every element of y_pred is still there
     blockers: tuple = ()  # ((node, op name, "none" | "zero"), ...) on the y_pred path
     dead: tuple = ()  # ((term node, blockers), ...) additive terms without gradient
@@ -268,7 +273,7 @@ def analyse(node: cst.FunctionDef, resolve: Resolver, lookup: Optional[Lookup] =
     for p in (params.star_arg, params.star_kwarg):
         if isinstance(p, cst.Param):
             env[p.name.value] = NONE
-    env[y_true] = Flow(true=True, dtype="label")
+    env[y_true] = Flow(true=True, dtype="label", raw_true=True)
     env[y_pred] = Flow(pred=True, grad=True, dtype="float", raw_pred=True, whole_pred=True)
     try:
         flow.block(node.body, env)
@@ -462,6 +467,21 @@ class _Dataflow:
         return v if isinstance(v, Flow) else NONE
 
     def value(self, node: Any, env: dict) -> Any:
+        v = self._value(node, env)
+        if isinstance(v, Flow) and v.raw_true and not self._keeps_raw_true(node):
+            v = replace(v, raw_true=False)
+        return v
+
+    def _keeps_raw_true(self, node: Any) -> bool:
+        """Expressions that pass y_true on in the dtype Keras gave it: names, subscripts, shape ops."""
+        if isinstance(node, (cst.Name, cst.Subscript)):
+            return True
+        if isinstance(node, cst.Call):
+            name = self.resolve(node.func)
+            return name is not None and _short(str(name))[0] in SHAPE_OPS
+        return False
+
+    def _value(self, node: Any, env: dict) -> Any:
         if node is None:
             return NONE
         if isinstance(node, cst.Name):
@@ -798,7 +818,9 @@ class _Dataflow:
                 and not isinstance(depth_value.const, bool):
             depth = depth_value.const
         source = "pred" if first.pred else ("true" if first.true else None)
-        oh = OneHot(node, depth, depth_node, source)
+        indices = self._flow(kwargs["indices"]) if "indices" in kwargs else first
+        oh = OneHot(node, depth, depth_node, source, raw_labels=indices.raw_true and not indices.unknown,
+                    op=self.resolve(node.func))
         use = OneHotUse(oh)
         self.ff.onehots.append(use)
         if depth is not None and depth_node is not None:
@@ -867,3 +889,29 @@ def snippet(module: cst.Module, node: cst.CSTNode, limit: int = 60) -> str:
     """The source of `node` on one line, shortened for a message."""
     text = " ".join(module.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# KC406: the Keras major whose wrapper hands a custom function y_true converted to y_pred's float
+# dtype, by role (measured with tf.one_hot on Keras 3.15 and 2.15: K3 converts for losses, K2's
+# MeanMetricWrapper for metrics; the other role gets the labels' own dtype).
+Y_TRUE_AS_FLOAT = {"loss": "3", "metric": "2"}
+ONE_HOT_INDICES_ERROR = ("TypeError: Value passed to parameter 'indices' has DataType float32 not in list of "
+                         "allowed values: uint8, int8, int32, int64")
+
+
+def float_indices_majors(use: Any, onehot: OneHot) -> set:
+    """The Keras majors on which `onehot` (tf.one_hot / tf.keras.backend.one_hot on y_true as Keras
+    passed it) gets float indices and raises; keras.ops.one_hot casts its indices and never does.
+    Float labels in the fit data are float on every major; Keras 3's own keras.backend has no
+    one_hot at all (an AttributeError, KC501), so it is not counted for "3"."""
+    if not onehot.raw_labels or onehot.op is None:
+        return set()
+    short, family = _short(str(onehot.op))
+    if short != "one_hot" or family not in ("tf", "backend"):
+        return set()
+    majors = {Y_TRUE_AS_FLOAT[use.role]} if use.role in Y_TRUE_AS_FLOAT else set()
+    if labels_kind(use) == "float":
+        majors |= {"2", "3"}
+    if family == "backend" and getattr(onehot.op, "flavor", None) == "keras":
+        majors.discard("3")
+    return majors

@@ -763,6 +763,10 @@ class Interpreter:
                 return D.reshape(obj, args, node)
             if name == "astype" and args:
                 kind = D.dtype_kind(args[0])
+                first = node.args[0].value if node.args and node.args[0].keyword is None else None
+                if kind is None and args[0] is UNKNOWN and isinstance(first, cst.Name) and \
+                        first.value in ("int", "float", "bool"):
+                    kind = first.value  # the builtin type (the name is bound to nothing in the script)
                 return Array(obj.shape, kind, node, obj.one_hot, obj.int_high,
                              continuous=obj.continuous and kind == "float")
             return D.array_method(obj, name, args, kwargs, node)
