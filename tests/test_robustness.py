@@ -7,7 +7,9 @@ duplicated, swapped or spliced from another file), re-encoded (BOM, latin-1 with
 UTF-16 without one, CRLF, CR, tabs), wrapped in notebooks, and nested or inflated on purpose (deep
 expressions and elif chains, huge literals, values that double on every line, a 1 MB line).
 
-Each hypothesis test is capped so the whole file runs in under a minute; the `slow` variants at the
+The examples are derandomized (the same ones on every run, on every machine, for a given tree), so
+a CI run fails exactly when a local run does; KERASCHECK_FUZZ=1 draws fresh random examples instead,
+to hunt for new bugs. Each hypothesis test is capped so the whole file runs in under a minute; the `slow` variants at the
 end run the main properties with 10-20x the examples, only when asked for (`pytest -m slow`, or
 KERASCHECK_SLOW=1). A failing example is a bug in the facts layer or a rule (fix it and add the
 reproducer to the regression tests near the end of this file), or in the engine (report it).
@@ -54,6 +56,7 @@ if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
 
     set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "kerascheck-hypothesis"))
 FAST = settings(max_examples=150, deadline=None, database=None,
+                derandomize=os.environ.get("KERASCHECK_FUZZ") != "1",
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much, HealthCheck.large_base_example])
 
