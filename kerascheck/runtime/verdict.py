@@ -66,6 +66,7 @@ EXPECT: dict[str, Expect] = {
     "KC302": Expect("silent", also_raises=True),  # sparse masks vs probabilities raise in fit
     "KC303": Expect("runtime"),
     "KC304": Expect("silent", also_raises=True),  # K2 raises with a squeezed output
+    "KC305": Expect("silent", also_raises=True),  # (N, H, W) class-id masks raise "Dimensions must be equal"
     # KC4xx custom loss and metric functions
     "KC401": Expect("trace", patterns=(r"type|dtype|cannot compute",)),
     "KC402": Expect("trace", patterns=(r"[Nn]o gradients",)),
