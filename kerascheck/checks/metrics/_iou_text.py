@@ -1,4 +1,4 @@
-"""Message pieces the IoU rules (KC302, KC303) share."""
+"""Message pieces the IoU rules (KC302, KC303, KC305) share."""
 
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ def one_hot_variant(cfg: IoUConfig, n: object, module: cst.Module) -> str:
     """`OneHotMeanIoU(num_classes=4)` / `OneHotIoU(num_classes=3, target_class_ids=[1, 2])`."""
     if cfg.cls == "MeanIoU":
         return f"OneHotMeanIoU(num_classes={n})"
+    return f"OneHotIoU(num_classes={n}, target_class_ids={_ids(cfg, module)})"
+
+
+def sparse_variant(cfg: IoUConfig, n: object, module: cst.Module) -> str:
+    """`MeanIoU(num_classes=4, sparse_y_pred=False)` / `IoU(num_classes=3, target_class_ids=[1, 2], ...)`."""
+    if cfg.cls == "OneHotMeanIoU":
+        return f"MeanIoU(num_classes={n}, sparse_y_pred=False)"
+    return f"IoU(num_classes={n}, target_class_ids={_ids(cfg, module)}, sparse_y_pred=False)"
+
+
+def _ids(cfg: IoUConfig, module: cst.Module) -> str:
     node = cfg.target_class_ids_node
-    ids = module.code_for_node(node) if node is not None else "..."
-    return f"OneHotIoU(num_classes={n}, target_class_ids={ids})"
+    return module.code_for_node(node) if node is not None else "..."

@@ -1,11 +1,9 @@
 from typing import Iterator
 
-import libcst as cst
-
-from kerascheck.checks.metrics._iou_text import length_error
+from kerascheck.checks.metrics._iou_text import length_error, sparse_variant
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.interp import ModuleFacts
-from kerascheck.facts.metrics import IoUConfig, iou_config, metric_uses, one_hot_reading_of_ids
+from kerascheck.facts.metrics import iou_config, metric_uses, one_hot_reading_of_ids
 from kerascheck.rule import Hit, Rule
 
 _ORDER = ("raises", "zeros", "batch")  # the outcome a user meets first
@@ -39,7 +37,7 @@ class OneHotIouOnClassIds(Rule):
                 n = cfg.num_classes if cfg.num_classes is not None and cfg.num_classes >= units else units
                 yield self.hit(use.spec.node, metric=cfg.cls, shape=_shape(found[kind].shape),
                                outcome=_outcome(kind, found[kind].shape, facts.keras_versions),
-                               suggest=_sparse_variant(cfg, n, facts.module))
+                               suggest=sparse_variant(cfg, n, facts.module))
 
 
 def _shape(shape: tuple) -> str:
@@ -62,11 +60,3 @@ def _outcome(kind: str, shape: tuple, versions: frozenset) -> str:
         return k3 + ", so the IoU is silently wrong"
     return f"{k3}; {k2}. The IoU is silently wrong"
 
-
-def _sparse_variant(cfg: IoUConfig, n: object, module: cst.Module) -> str:
-    """`MeanIoU(num_classes=4, sparse_y_pred=False)` / `IoU(num_classes=3, target_class_ids=[1, 2], ...)`."""
-    if cfg.cls == "OneHotMeanIoU":
-        return f"MeanIoU(num_classes={n}, sparse_y_pred=False)"
-    node = cfg.target_class_ids_node
-    ids = module.code_for_node(node) if node is not None else "..."
-    return f"IoU(num_classes={n}, target_class_ids={ids}, sparse_y_pred=False)"
