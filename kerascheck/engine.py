@@ -113,21 +113,10 @@ class Linter:
             return result
         try:
             module = reparser.parse(text) if reparser is not None else cst.parse_module(text)
-        except cst.ParserSyntaxError as err:
+        except (cst.ParserSyntaxError, cst.CSTValidationError) as err:
+            # CSTValidationError: text libcst tokenizes but then refuses to build (a non-printable
+            # character as a name)
             line, column, detail = _syntax_error(text, err)
-            finding = self._meta("KC901", display, line, column, detail=detail)
-            result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())
-            return result
-        except cst.CSTValidationError as err:
-            # libcst's tokenizer accepts some text its node validation then refuses (a non-printable
-            # character as a name): CPython names the problem and the place.
-            try:
-                ast.parse(text)
-                line, column, detail = 1, 1, str(err)
-            except SyntaxError as exc:
-                line, column, detail = exc.lineno or 1, max(exc.offset or 1, 1), exc.msg
-            except (ValueError, RecursionError, MemoryError):
-                line, column, detail = 1, 1, str(err)
             finding = self._meta("KC901", display, line, column, detail=detail)
             result.findings = self._finish(display, text, [finding] if finding else [], None, checked=set())
             return result
@@ -297,7 +286,7 @@ def _cpython_parse(text: str) -> tuple[Optional[ast.Module], Optional[tuple[int,
     return None, None
 
 
-def _syntax_error(text: str, err: cst.ParserSyntaxError) -> tuple[int, int, str]:
+def _syntax_error(text: str, err: Exception) -> tuple[int, int, str]:
     """Position and message of a syntax error. CPython's own messages ("'(' was never closed") are
     far clearer than the parser's token lists, so ask it first; this runs only on broken files."""
     try:
@@ -306,7 +295,9 @@ def _syntax_error(text: str, err: cst.ParserSyntaxError) -> tuple[int, int, str]
         return exc.lineno or 1, max(exc.offset or 1, 1), exc.msg
     except (ValueError, RecursionError, MemoryError):
         pass
-    return err.editor_line, err.editor_column, " ".join(err.message.split())
+    if isinstance(err, cst.ParserSyntaxError):
+        return err.editor_line, err.editor_column, " ".join(err.message.split())
+    return 1, 1, str(err)
 
 
 # libcst's line breaks (libcst.metadata.position_provider.NEWLINE_RE): lines are counted as it counts them.
