@@ -17,7 +17,7 @@ from kerascheck.catalogue import RuleMeta, load_catalogue
 from kerascheck.checks import META_CODES, load_rules
 from kerascheck.config import Settings, detect_keras_version, keras_versions
 from kerascheck.files import ReadError, SourceFile, decode, read_bytes
-from kerascheck.finding import Edit, Finding, Fix
+from kerascheck.finding import Edit, Finding, Fix, error_finding, make_finding
 from kerascheck.rule import Hit, Rule
 
 if TYPE_CHECKING:
@@ -244,16 +244,13 @@ class Linter:
             if edits:
                 applicability = hit.fix_applicability or (meta.fix if meta.fix != "none" else "unsafe")
                 fix = Fix(hit.fix_message or meta.hint, applicability, tuple(edits))
-        return Finding(display, span[0], span[1], span[2], span[3], meta.code, meta.name, meta.severity,
-                       hit.message, fix)
+        return make_finding(meta, display, span, hit.message, fix)
 
     def _meta(self, code: str, display: str, line: int, column: int, detail: str = "",
               end_column: Optional[int] = None) -> Optional[Finding]:
         if code not in self.enabled:
             return None
-        meta = self.catalogue[code]
-        return Finding(display, line, column, line, end_column or column + 1, code, meta.name, meta.severity,
-                       meta.message.format(detail=detail))
+        return error_finding(self.catalogue[code], display, line, column, detail, end_column)
 
     def lint_error(self, display: str, err: ReadError) -> FileResult:
         """The result for a file that could not be read."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from kerascheck.catalogue import RuleMeta
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,20 @@ class Finding:
         if self.cell is not None:
             out["cell"] = self.cell
         return out
+
+
+def make_finding(meta: "RuleMeta", path: str, span: tuple[int, int, int, int], message: str,
+                 fix: Optional[Fix] = None, runtime: Optional[dict[str, str]] = None) -> Finding:
+    """A finding of rule `meta` at `span` (line, column, end_line, end_column; 1-based). Every finding
+    kerascheck reports is built here, from its catalogue entry: name and severity cannot drift."""
+    line, column, end_line, end_column = span
+    return Finding(path, line, column, end_line, end_column, meta.code, meta.name, meta.severity, message,
+                   fix, runtime)
+
+
+def error_finding(meta: "RuleMeta", path: str, line: int = 1, column: int = 1, detail: str = "",
+                  end_column: Optional[int] = None, runtime: Optional[dict[str, str]] = None) -> Finding:
+    """A KC9xx finding (unparsable or unreadable file, crash, unused `# noqa`, runtime error) at one
+    point of a line; its message is the catalogue's template filled with `detail`."""
+    return make_finding(meta, path, (line, column, line, end_column or column + 1),
+                        meta.message.format(detail=detail), runtime=runtime)

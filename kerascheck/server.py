@@ -45,7 +45,7 @@ from pygls.uris import to_fs_path
 from kerascheck import __version__, noqa
 from kerascheck.catalogue import RuleMeta, load_catalogue
 from kerascheck.config import ConfigError, Settings, load_settings
-from kerascheck.finding import Edit, Finding, Fix
+from kerascheck.finding import Edit, Finding, Fix, error_finding
 from kerascheck.output import lsp as lsp_output
 
 logger = logging.getLogger("kerascheck.server")
@@ -647,7 +647,7 @@ class KerascheckServer(LanguageServer):
         meta = self.catalogue.get(code)
         if meta is None or (enabled is not None and code not in enabled):
             return None
-        return Finding(display, 1, 1, 1, 1, code, meta.name, meta.severity, meta.message.format(detail=detail))
+        return error_finding(meta, display, detail=detail)
 
     async def run_lint(self, doc: Document, text: Optional[str] = None) -> list[Finding]:
         loop = asyncio.get_running_loop()

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from kerascheck.finding import Finding
+from kerascheck.finding import Finding, error_finding
 from kerascheck.runtime.runner import ChildRun
 from kerascheck.runtime.slicer import Plan, StaticModel
 
@@ -461,12 +461,8 @@ class Judge:
         return e.event.get("line")
 
     def _finding(self, display: str, line: int, detail: str) -> Finding:
-        meta = self.catalogue.get(RUNTIME_CODE)
-        name = meta.name if meta else "runtime-error"
-        severity = meta.severity if meta else "error"
-        template = meta.message if meta else "Runtime check: {detail}"
-        return Finding(display, line, 1, line, 1 + 1, RUNTIME_CODE, name, severity,
-                       template.format(detail=detail), None, {"status": CONFIRMED, "detail": detail})
+        return error_finding(self.catalogue[RUNTIME_CODE], display, line, detail=detail,
+                             runtime={"status": CONFIRMED, "detail": detail})
 
 
 PROBED = {code: e.probe for code, e in EXPECT.items() if e.probe}
