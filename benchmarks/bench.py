@@ -528,7 +528,7 @@ def profile_summary(path: Path, top: int) -> list[str]:
         ("libcst.parse_module", cum("libcst/_parser/entrypoints.py", "parse_module")),
         ("facts: kerascheck.facts.interp.analyze", cum("kerascheck/facts/interp.py", "analyze")),
         ("rules + facts: Linter._run_rules", cum("kerascheck/engine.py", "_run_rules")),
-        ("positions: _Positions._load (PositionProvider)", cum("kerascheck/engine.py", "_load")),
+        ("positions: Positions.load (PositionProvider)", cum("kerascheck/positions.py", "load")),
         ("findings: Linter._finish (positions, noqa)", cum("kerascheck/engine.py", "_finish")),
         ("output", sum(v[3] for (f, _, fn), v in st.stats.items()  # type: ignore[attr-defined]
                        if "kerascheck/output/" in f and fn in ("render", "write", "emit", "format"))),

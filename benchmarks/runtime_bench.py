@@ -42,14 +42,14 @@ def timed(cmd: list[str]) -> float:
 
 
 def lint(path: Path, keras: str = "3"):
-    text = path.read_text(encoding="utf-8")
-    return text, Linter(Settings(keras_version=keras)).lint_text(text, str(path)).findings
+    """The file's analysis, which runtime mode works from."""
+    return Linter(Settings(keras_version=keras)).lint_text(path.read_text(encoding="utf-8"), str(path))
 
 
 def check(path: Path, python: str, keras: str = "3"):
-    text, findings = lint(path, keras)
+    analysis = lint(path, keras)
     start = time.perf_counter()
-    out = check_file(path, text, findings, python=python, timeout=120, memory_mb=8192, keras_versions=[keras])
+    out = check_file(path, analysis, python=python, timeout=120, memory_mb=8192, keras_versions=[keras])
     return time.perf_counter() - start, out
 
 

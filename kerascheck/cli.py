@@ -183,7 +183,8 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
         cache = Cache(settings.cache_dir or default_dir(settings.root), fingerprint(linter))
     from kerascheck.runner import default_jobs, lint_files
 
-    results = lint_files(linter, files, extra.get("jobs") or default_jobs(), cache)
+    # Runtime mode works from each file's trees and facts, which only an in-process analysis keeps.
+    results = lint_files(linter, files, extra.get("jobs") or default_jobs(), cache, in_process=bool(settings.runtime))
     stdin_result = stdin_data = None
     if use_stdin:
         name = stdin_filename or "-"
@@ -243,7 +244,13 @@ def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict,
         if result.source is None or not any(wanted(f, unsafe) for f in result.findings):
             continue  # nothing to do
         display = result.path
-        outcome = fix_source(lambda t: linter.lint_text(t, display).findings, result.source, result.findings, unsafe)
+        latest: list = []  # the analysis of the last text linted: runtime mode works from the fixed file
+
+        def lint(text: str, display: str = display, latest: list = latest) -> list:
+            latest[:] = [linter.lint_text(text, display)]
+            return latest[0].findings
+
+        outcome = fix_source(lint, result.source, result.findings, unsafe)
         if outcome.problem:
             click.echo(f"kerascheck: {display}: {outcome.problem}", err=True)
             continue
@@ -269,6 +276,9 @@ def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict,
             continue
         result.source = outcome.text
         result.findings = outcome.remaining
+        if latest and latest[0].source == outcome.text:
+            result.module, result.tree, result.facts = latest[0].module, latest[0].tree, latest[0].facts
+            result.positions, result.suppressions = latest[0].positions, latest[0].suppressions
     remaining = [f for r in results for f in r.findings]
     more = sum(1 for f in remaining if f.fix is not None and f.fix.applicability == "unsafe") if not unsafe else 0
     verb = "Would fix" if diff else "Fixed"
@@ -362,9 +372,9 @@ def _runtime(settings: Settings, results: list, files: list, detected: Optional[
         if path is None or result.skipped or result.source is None or result.cells:
             continue  # stdin, files without Keras, unreadable files, notebooks
         try:
-            result.findings = check_file(path, result.source, result.findings, python=settings.runtime_python,
+            result.findings = check_file(path, result, python=settings.runtime_python,
                                          timeout=settings.runtime_timeout, memory_mb=settings.runtime_memory_mb,
-                                         display=result.path, keras_versions=[assumed] if assumed else None)
+                                         keras_versions=[assumed] if assumed else None)
         except RuntimeUnavailable as err:  # the interpreter passed the probe but cannot run the child
             raise ConfigError(str(err)) from None
 

@@ -9,7 +9,8 @@ from typing import Optional
 
 from kerascheck.cache import Cache
 from kerascheck.config import Settings
-from kerascheck.engine import FileResult, Linter
+from kerascheck.analysis import Analysis
+from kerascheck.engine import Linter
 from kerascheck.files import ReadError, SourceFile, decode, read_bytes
 
 _worker: Optional[Linter] = None
@@ -20,7 +21,7 @@ def _init_worker(settings: Settings) -> None:
     _worker = Linter(settings)
 
 
-def _lint_in_worker(item: tuple[bytes, str]) -> FileResult:
+def _lint_in_worker(item: tuple[bytes, str]) -> Analysis:
     assert _worker is not None
     return _worker.lint_bytes(*item)
 
@@ -52,7 +53,7 @@ def fingerprint(linter: Linter) -> str:
                       default=str)
 
 
-def _sources(result: FileResult, data: bytes) -> None:
+def _sources(result: Analysis, data: bytes) -> None:
     """Refill the texts a cached result's code frames need (decoding is cheap, parsing is not)."""
     try:
         if result.path.endswith(".ipynb"):
@@ -66,8 +67,13 @@ def _sources(result: FileResult, data: bytes) -> None:
         pass
 
 
-def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Optional[Cache]) -> list[FileResult]:
-    results: dict[int, FileResult] = {}
+def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Optional[Cache],
+               in_process: bool = False) -> list[Analysis]:
+    """Each file's Analysis, in order. `in_process`: analyse every file here, never from the cache or
+    a worker, so each Analysis keeps its trees and facts (runtime mode works from them)."""
+    if in_process:
+        jobs, cache = 1, None
+    results: dict[int, Analysis] = {}
     todo: list[tuple[int, bytes, str, Optional[str]]] = []
     for i, f in enumerate(files):
         try:
@@ -79,7 +85,7 @@ def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Option
         hit = cache.get(key) if cache is not None and key is not None else None
         if hit is not None:
             findings, skipped = hit
-            result = FileResult(f.display, findings, skipped=skipped)
+            result = Analysis(f.display, findings, skipped=skipped)
             _sources(result, data)
             results[i] = result
         else:

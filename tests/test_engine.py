@@ -312,14 +312,15 @@ def _fast_and_full(text: str):
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from kerascheck.engine import _cpython_parse, _Positions
+    from kerascheck.engine import _cpython_parse
+    from kerascheck.positions import Positions
 
     module = cst.parse_module(text)
     tree, _ = _cpython_parse(text)
     nodes = _statement_nodes(module)
-    fast = _Positions(module, text, tree, nodes)
+    fast = Positions(module, text, tree, nodes)
     full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    return module, nodes, fast, full, _Positions(module, text, None)
+    return module, nodes, fast, full, Positions(module, text, None)
 
 
 POSITION_CASES = {
@@ -374,14 +375,14 @@ def test_positions_when_the_ast_disagrees_fall_back_to_the_whole_module():
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from kerascheck.engine import _Positions
+    from kerascheck.positions import Positions
 
     text = POSITION_CASES["multi_line_statements"]
     module = cst.parse_module(text)
     nodes = _statement_nodes(module)
     full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     for other in ("\n" + text, text.replace("\n", "\n\n", 2), "import keras\nmodel = 1\n"):
-        fast = _Positions(module, text, ast.parse(other), nodes)
+        fast = Positions(module, text, ast.parse(other), nodes)
         assert all(fast._map.get(n) == full[n] for n in nodes)
 
 

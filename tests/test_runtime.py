@@ -21,8 +21,16 @@ FIXTURES = HERE / "fixtures"
 HAS_TF = importlib.util.find_spec("tensorflow") is not None
 
 
+def _analysis(text: str, display: str = "a.py", keras: str = "3"):
+    """The file's one Analysis, as the CLI builds it (runtime mode works from it)."""
+    from kerascheck.config import Settings
+    from kerascheck.engine import Linter
+
+    return Linter(Settings(keras_version=keras)).lint_text(text, display)
+
+
 def _kept_lines(source: str) -> set[int]:
-    plan = plan_for(source)
+    plan = plan_for(_analysis(source))
     assert plan is not None
     return {ln for a, b in plan.keep for ln in range(a, b + 1)}
 
@@ -70,7 +78,7 @@ def test_slice_keeps_what_builds_models_and_drops_io_training_and_main():
 
 
 def test_slice_explains_why_a_model_is_not_built():
-    plan = plan_for(SCRIPT)
+    plan = plan_for(_analysis(SCRIPT))
     reasons = {m.model.kind: m.reason for m in plan.models}
     assert reasons["functional"] is None
     assert "x_train" in reasons["sequential"] and "np.load" in reasons["sequential"]
@@ -83,7 +91,7 @@ def test_slice_uses_scopes_not_names():
     src = ("import numpy as np\nfrom tensorflow import keras\nx = np.load('x.npy')\n"
            "def build():\n    x = keras.Input(shape=(4,))\n    return keras.Model(x, keras.layers.Dense(1)(x))\n"
            "model = build()\n")
-    plan = plan_for(src)
+    plan = plan_for(_analysis(src))
     assert all(m.reason is None for m in plan.models)
     assert 3 not in {ln for a, b in plan.keep for ln in range(a, b + 1)}
 
@@ -93,7 +101,7 @@ def test_builders_defined_but_only_called_from_main_are_called():
            "def build_model(units=3):\n    return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(units)])\n"
            "def train():\n    m = build_model()\n    m.fit(None, None)\n"
            "if __name__ == '__main__':\n    train()\n")
-    plan = plan_for(src)
+    plan = plan_for(_analysis(src))
     assert plan.call_builders == ["build_model"]
 
 
@@ -102,77 +110,70 @@ def test_static_data_specs_come_from_fit():
            "x = np.random.rand(16, 8)\ny = np.random.randint(0, 3, size=(16,))\n"
            "model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(3, activation='softmax')])\n"
            "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\nmodel.fit(x, y)\n")
-    (m,) = plan_for(src).models
+    (m,) = plan_for(_analysis(src)).models
     assert m.x == {"t": "tensor", "shape": [None, 8], "dtype": "float32"}
     assert m.y == {"t": "tensor", "shape": [None], "dtype": "int64", "high": 3}
 
 
-def _static(path: Path, keras: str = "3") -> tuple[str, list[Finding]]:
-    from kerascheck.config import Settings
-    from kerascheck.engine import Linter
-
-    text = path.read_text(encoding="utf-8")
-    return text, Linter(Settings(keras_version=keras)).lint_text(text, str(path)).findings
+def _static(path: Path, keras: str = "3"):
+    """(the file's analysis, its findings)."""
+    analysis = _analysis(path.read_text(encoding="utf-8"), str(path), keras)
+    return analysis, analysis.findings
 
 
 def test_names_used_only_while_training_are_probed_on_what_the_slice_builds():
-    text, findings = _static(FIXTURES / "KC502/bad_metric_reset_states.py")
-    plan = plan_for(text, findings=findings)
+    analysis, findings = _static(FIXTURES / "KC502/bad_metric_reset_states.py")
+    plan = plan_for(analysis, findings)
     (probe,) = plan.probes
     assert (probe.code, probe.kind, probe.receiver, probe.attr) == ("KC502", "attr", "train_acc", "reset_states")
     kept = {ln for a, b in plan.keep for ln in range(a, b + 1)}
     assert 15 in kept  # `train_acc = keras.metrics.SparseCategoricalAccuracy()`: built for the probe
     assert not kept & {16, 17, 18, 19, 20, 21, 22}  # the training loop still never runs
 
-    text, findings = _static(FIXTURES / "KC509/bad_fit_workers.py")
-    probes = plan_for(text, findings=findings).probes
+    analysis, findings = _static(FIXTURES / "KC509/bad_fit_workers.py")
+    probes = plan_for(analysis, findings).probes
     assert {(p.kind, p.receiver, p.attr, p.keyword) for p in probes} == {
         ("kwarg", "model", "fit", "workers"), ("kwarg", "model", "fit", "use_multiprocessing")}
 
-    text, findings = _static(FIXTURES / "KC510/bad_callback_reads_optimizer_lr.py")
-    (probe,) = plan_for(text, findings=findings).probes
+    analysis, findings = _static(FIXTURES / "KC510/bad_callback_reads_optimizer_lr.py")
+    (probe,) = plan_for(analysis, findings).probes
     assert (probe.receiver, probe.attr, probe.model) == ("self.model.optimizer", "lr", 0)
 
 
 def test_a_flagged_argument_of_a_literal_constructor_is_made_alone():
     # The optimizer is built inside `train()`, which fits: only the flagged object itself is made.
-    text, findings = _static(FIXTURES / "KC505/bad_sgd_decay.py", keras="2")
-    (probe,) = plan_for(text, findings=findings).probes
+    analysis, findings = _static(FIXTURES / "KC505/bad_sgd_decay.py", keras="2")
+    (probe,) = plan_for(analysis, findings).probes
     assert (probe.kind, probe.receiver, probe.attr) == ("construct", "keras.optimizers", "SGD")
     assert probe.kwargs == {"learning_rate": 0.01, "decay": 0.5}
     src = "import keras\nlr = 0.1\nopt = keras.optimizers.SGD(learning_rate=lr, decay=0.5)\n" \
           "m = keras.Sequential([keras.layers.Dense(1)])\nm.compile(optimizer=opt, loss='mse')\n"
     f = Finding("a.py", 3, 46, 3, 55, "KC505", "x", "warning", "m")
-    assert plan_for(src, findings=[f]).probes == []  # `lr` is not a literal: nothing is called
+    assert plan_for(_analysis(src), [f]).probes == []  # `lr` is not a literal: nothing is called
 
 
 def test_an_assigned_attribute_is_not_probed():
     # `model.optimizer.lr = 1e-4` creates the attribute: looking it up afterwards proves nothing.
-    text, findings = _static(FIXTURES / "KC510/bad_assign_optimizer_lr.py")
+    analysis, findings = _static(FIXTURES / "KC510/bad_assign_optimizer_lr.py")
     assert [f.code for f in findings] == ["KC510"]
-    assert plan_for(text, findings=findings).probes == []
+    assert plan_for(analysis, findings).probes == []
 
 
 def test_no_model_no_child():
     f = Finding("a.py", 1, 1, 1, 2, "KC201", "softmax-on-single-unit", "warning", "m")
-    out = check_file(Path("a.py"), "import keras\nprint(1)\n", [f], python="/nonexistent/python")
+    out = check_file(Path("a.py"), _analysis("import keras\nprint(1)\n"), [f], python="/nonexistent/python")
     assert out[0].runtime == {"status": "not-checked", "detail": "no Keras model in this file"}
 
 
 # --- real traces ------------------------------------------------------------------------------------
-def _lint(path: Path, keras: str = "3") -> tuple[str, list[Finding]]:
-    from kerascheck.config import Settings
-    from kerascheck.engine import Linter
-
-    text = path.read_text(encoding="utf-8")
-    return text, Linter(Settings(keras_version=keras)).lint_text(text, str(path)).findings
+def _lint(path: Path, keras: str = "3"):
+    """(the file's analysis, its static findings)."""
+    return _static(path, keras)
 
 
 def _check(path: Path, timeout: float = 120, memory_mb: int = 8192, findings=None) -> list[Finding]:
-    text, static = _lint(path)
-    if findings is not None:
-        static = findings
-    return check_file(path, text, static, python=sys.executable, timeout=timeout, memory_mb=memory_mb)
+    analysis, _ = _lint(path)
+    return check_file(path, analysis, findings, python=sys.executable, timeout=timeout, memory_mb=memory_mb)
 
 
 def _by_code(findings: list[Finding]) -> dict[str, list[Finding]]:
@@ -204,8 +205,8 @@ class TestTrace:
 
     def test_unpredicted_error_becomes_kc905(self):
         # The same script with the rule switched off: the trace's error is reported on its own.
-        text, static = _lint(CASES / "seg_int_mask_cce.py")
-        out = check_file(CASES / "seg_int_mask_cce.py", text, [f for f in static if f.code != "KC207"],
+        analysis, static = _lint(CASES / "seg_int_mask_cce.py")
+        out = check_file(CASES / "seg_int_mask_cce.py", analysis, [f for f in static if f.code != "KC207"],
                          python=sys.executable, timeout=120, memory_mb=8192)
         (f,) = [f for f in out if f.code == "KC905"]
         assert f.line == 14 and f.severity == "error"
@@ -215,7 +216,7 @@ class TestTrace:
         path = CASES / "correct_regression.py"
         assert _check(path) == []
         text = path.read_text()
-        plan = plan_for(text)
+        plan = plan_for(_analysis(text))
         plan.path = str(path)
         run = run_child(sys.executable, path, text, plan.job(), 120, 8192)
         (model,) = run.all("model")
@@ -257,12 +258,12 @@ class TestTrace:
         fake = tmp_path / "python-without-site"
         fake.write_text(f"#!/bin/sh\nexec {sys.executable} -S \"$@\"\n")
         fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-        text, static = _lint(FIXTURES / "KC201/bad_softmax_single_unit.py")
+        analysis, static = _lint(FIXTURES / "KC201/bad_softmax_single_unit.py")
         with pytest.raises(RuntimeUnavailable, match=r"runtime mode needs TensorFlow: pip install 'kerascheck\[runtime\]'"):
-            check_file(FIXTURES / "KC201/bad_softmax_single_unit.py", text, static, python=str(fake),
+            check_file(FIXTURES / "KC201/bad_softmax_single_unit.py", analysis, static, python=str(fake),
                        timeout=60, memory_mb=8192)
         with pytest.raises(RuntimeUnavailable):
-            check_file(FIXTURES / "KC201/bad_softmax_single_unit.py", text, static,
+            check_file(FIXTURES / "KC201/bad_softmax_single_unit.py", analysis, static,
                        python=str(tmp_path / "nope"), timeout=60, memory_mb=8192)
 
 

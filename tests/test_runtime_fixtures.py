@@ -41,8 +41,8 @@ def test_runtime_verdicts_on_fixture(fx):
     if fx.keras and fx.keras != major:
         pytest.skip(f"fixture targets Keras {fx.keras}")
     text = fx.path.read_text(encoding="utf-8")
-    static = Linter(Settings(keras_version=major)).lint_text(text, fx.id).findings
-    checked = check_file(fx.path, text, static, timeout=240, display=fx.id, keras_versions=[major])
+    analysis = Linter(Settings(keras_version=major)).lint_text(text, fx.id)
+    checked = check_file(fx.path, analysis, timeout=240, keras_versions=[major])
     claim = fx.claims.get(major, ("", ""))[0]
     for f in checked:
         assert f.runtime is not None, f

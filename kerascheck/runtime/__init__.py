@@ -10,7 +10,11 @@ Each static finding gets `runtime = {"status": "confirmed"|"refuted"|"not-checke
 errors the trace hits that no rule predicted become KC905 (`runtime-error`) findings.
 
     from kerascheck.runtime import check_file, RuntimeUnavailable
-    findings = check_file(path, source, findings, python=sys.executable, timeout=60, memory_mb=8192)
+    analysis = Linter(settings).lint_bytes(data, display)      # the file's one analysis
+    findings = check_file(path, analysis, python=sys.executable, timeout=60, memory_mb=8192)
+
+Runtime mode works from the file's `Analysis` (its text, libcst tree, facts and positions): it never
+parses or analyses the file again.
 
 The child runs under a time limit (per file), an address-space cap, with sockets, subprocesses and
 writes outside its temporary folder blocked: a script that hangs, exits, crashes or allocates
@@ -24,8 +28,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, Optional
 
-import libcst as cst
-
+from kerascheck.analysis import Analysis
 from kerascheck.finding import Finding
 from kerascheck.runtime.runner import INSTALL_HINT, RuntimeUnavailable, run_child, tensorflow_importable
 from kerascheck.runtime.probes import find_probes
@@ -48,54 +51,51 @@ def check_available(python: Optional[str] = None) -> None:
         raise RuntimeUnavailable(INSTALL_HINT + where)
 
 
-def plan_for(source: str, module: Optional[cst.Module] = None,
-             findings: Optional[list[Finding]] = None) -> Optional[Plan]:
-    """The slice and the static models of one file, or None when it has no Keras model. With the
-    file's static `findings`, the plan also probes the names they flag that only training runs."""
-    from kerascheck.facts.interp import analyze
-
-    if module is None:
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError:
-            return None
-    facts = analyze(module)
+def plan_for(analysis: Analysis, findings: Optional[list[Finding]] = None) -> Optional[Plan]:
+    """The slice and the static models of an analysed file, or None when it has no Keras model (or
+    was never parsed). The plan also probes the names `findings` (default: the analysis's) flag that
+    only training runs."""
+    if not analysis.parsed:
+        return None
+    assert analysis.module is not None and analysis.facts is not None and analysis.positions is not None
+    facts = analysis.facts
     if not facts.models:
         return None
-    probes = find_probes(module, findings or [], PROBED, len(facts.models))
-    plan = build_plan(module, facts, tuple(sorted({p.root for p in probes if p.model is None})))
+    findings = analysis.findings if findings is None else findings
+    positions = analysis.positions.all()
+    probes = find_probes(analysis.module, positions, findings, PROBED, len(facts.models))
+    plan = build_plan(analysis.module, facts, positions, tuple(sorted({p.root for p in probes if p.model is None})))
     plan.probes = probes
     return plan
 
 
-def check_file(path: Path, source: str, findings: list[Finding], *, python: Optional[str] = None,
-               timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-               display: Optional[str] = None, module: Optional[cst.Module] = None,
-               keras_versions: Optional[Iterable[str]] = None) -> list[Finding]:
-    """`findings` (the static ones for this file) with `runtime` filled, plus any KC905 findings.
+def check_file(path: Path, analysis: Analysis, findings: Optional[list[Finding]] = None, *,
+               python: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
+               memory_mb: int = DEFAULT_MEMORY_MB, keras_versions: Optional[Iterable[str]] = None) -> list[Finding]:
+    """The findings (default: the analysis's static ones) with `runtime` filled, plus any KC905
+    findings, shown under the analysis's path.
 
-    Raises RuntimeUnavailable when the interpreter cannot run the checks (no TensorFlow). Pass the
-    already-parsed `module` to save a parse; `display` is the path shown in findings (default: the
-    static findings' path, else `path`); `keras_versions` are the Keras majors the static run assumed
-    (findings made for Keras 2 are not checked on a Keras 3 interpreter)."""
+    Raises RuntimeUnavailable when the interpreter cannot run the checks (no TensorFlow).
+    `keras_versions` are the Keras majors the static run assumed (findings made for Keras 2 are not
+    checked on a Keras 3 interpreter)."""
     from kerascheck.catalogue import load_catalogue
 
     python = python or sys.executable
-    display = display or (findings[0].path if findings else str(path))
-    if any(f.code == "KC901" for f in findings):
+    findings = analysis.findings if findings is None else findings
+    if any(f.code == "KC901" for f in findings) or analysis.source is None:
         return _mark(findings, "the file does not parse")
-    plan = plan_for(source, module, findings)
+    plan = plan_for(analysis, findings)
     if plan is None:
         return _mark(findings, "no Keras model in this file")
     path = Path(path).resolve()
     plan.path = str(path)
-    run = run_child(python, path, source, plan.job(), timeout, memory_mb)
+    run = run_child(python, path, analysis.source, plan.job(), timeout, memory_mb)
     judge = Judge(plan, run, load_catalogue(), set(keras_versions) if keras_versions else None)
     out = []
     for f in findings:
         f.runtime = judge.judge(f)
         out.append(f)
-    out += judge.runtime_findings(display)
+    out += judge.runtime_findings(analysis.path)
     out.sort(key=Finding.sort_key)
     return out
 

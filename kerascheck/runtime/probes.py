@@ -14,13 +14,16 @@ builds) and reports one `probe` event per probe.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
 from kerascheck.facts.names import dotted
 from kerascheck.finding import Finding
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 
 @dataclass
@@ -55,15 +58,15 @@ class Probe:
                 "keyword": self.keyword, "model": self.model, "args": list(self.args), "kwargs": self.kwargs}
 
 
-def find_probes(module: cst.Module, findings: list[Finding], codes: dict[str, str], n_models: int) -> list[Probe]:
+def find_probes(module: cst.Module, pos: Mapping[cst.CSTNode, CodeRange], findings: list[Finding],
+                codes: dict[str, str], n_models: int) -> list[Probe]:
     """One probe per finding of `codes` ({code: "lookup" | "construct"}) whose span is exactly a call
-    or attribute on a dotted name, or a keyword argument of such a call."""
+    or attribute on a dotted name, or a keyword argument of such a call. `pos`: every node's range
+    (the analysis's positions)."""
     wanted = [f for f in findings if f.code in codes]
     if not wanted:
         return []
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    pos = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
+    parents = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
     by_span: dict[tuple, list[cst.CSTNode]] = {}
     for node, rng in pos.items():
         if isinstance(node, (cst.Call, cst.Attribute, cst.Arg)):

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import libcst as cst
-from libcst.metadata import GlobalScope, MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
 
 from kerascheck.facts.interp import ModuleFacts, _is_main_guard
 from kerascheck.facts.values import Array, DictV, Func, Model, Seq
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 Span = tuple[int, int]
 
@@ -200,12 +203,11 @@ def _compound_ok(stmt: cst.BaseCompoundStatement, facts: ModuleFacts) -> Optiona
 
 
 class _Slicer:
-    def __init__(self, module: cst.Module, facts: ModuleFacts) -> None:
+    def __init__(self, module: cst.Module, facts: ModuleFacts, pos: Mapping[cst.CSTNode, CodeRange]) -> None:
         self.module = module
         self.facts = facts
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.pos = wrapper.resolve(PositionProvider)
-        scopes = wrapper.resolve(ScopeProvider)
+        self.pos = pos
+        scopes = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
         self.stmts = list(module.body)
         self.spans: list[Span] = [self.span(s) for s in self.stmts]
         self.starts = [s[0] for s in self.spans]
@@ -377,9 +379,11 @@ def _data_specs(model: Model, line_of) -> tuple[Optional[dict], Optional[dict]]:
 
 
 # --- the plan --------------------------------------------------------------------------------------
-def build_plan(module: cst.Module, facts: ModuleFacts, keep_names: tuple = ()) -> Plan:
-    """`keep_names`: module-level names to build too when they can run (the receivers of probes)."""
-    s = _Slicer(module, facts)
+def build_plan(module: cst.Module, facts: ModuleFacts, pos: Mapping[cst.CSTNode, CodeRange],
+               keep_names: tuple = ()) -> Plan:
+    """`pos`: every node's range (the analysis's positions). `keep_names`: module-level names to build
+    too when they can run (the receivers of probes)."""
+    s = _Slicer(module, facts, pos)
     def_reasons = s.def_reasons()
     kinds = s.classify(def_reasons)
     n = len(s.stmts)
