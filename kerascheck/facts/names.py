@@ -93,9 +93,15 @@ def import_bindings(node: cst.Import | cst.ImportFrom) -> list[tuple[str, str]]:
                 top = full.split(".")[0]
                 out.append((top, top))
         return out
-    if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+    if node.relative or node.module is None:
         return out
     base = module_name(node.module)
+    if isinstance(node.names, cst.ImportStar):
+        # `from keras.layers import *`: the names every Keras major exports there; other modules'
+        # names are unknown (nothing is bound, as before).
+        from kerascheck.facts.star_exports import star_exports
+
+        return [(name, f"{base}.{name}") for name in star_exports(base)]
     for alias in node.names:
         name = module_name(alias.name)
         local = module_name(alias.asname.name) if alias.asname is not None else name
