@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
@@ -65,6 +66,12 @@ class Linter:
             return self.lint_error(display, ReadError("notebook", str(err)))
         result = self.lint_text(nb.text, display)
         result.findings = [notebook.to_cell(nb, f) for f in result.findings]
+        for cell, (line, column, message) in sorted(nb.broken.items()):
+            # The cell was left out of the module; its syntax error is reported in its own coordinates.
+            finding = self._meta("KC901", display, line, column, detail=f"{message} (cell {cell} is not linted)")
+            if finding is not None:
+                result.findings.append(replace(finding, cell=cell))
+        result.findings.sort(key=Finding.sort_key)
         result.cells = nb.cell_texts()
         result.notebook = data.decode("utf-8-sig")
         result.nb = nb

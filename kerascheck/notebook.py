@@ -1,7 +1,10 @@
 """Jupyter notebooks: code cells in order as one module, IPython syntax masked, positions mapped back.
 
-Later cells see earlier definitions, as in a top-to-bottom run. Magics and shell escapes become
-`pass` at the same indentation so line numbers (and the surrounding blocks) stay intact.
+Later cells see earlier definitions, as in a top-to-bottom run. Each cell is read as IPython runs
+it: a common leading indent is removed, magics, shell escapes (with their backslash continuation
+lines), help lines and automagic commands (`ls ./data`, `pip install x`) become `pass` at the same
+indentation, so line numbers (and the surrounding blocks) stay intact. A cell that still does not
+parse is left out (later cells still see the earlier ones) and reported on its own.
 
 Writing back (`--fix`) changes nothing but the `source` of the cells that changed: the file is
 re-serialised only in the JSON style that reproduces it byte for byte, otherwise it is left alone.
@@ -32,6 +35,15 @@ class NotebookError(Exception):
     pass
 
 
+# Magics and shell aliases IPython runs without `%` (automagic), when the line is not Python.
+_AUTOMAGICS = frozenset({
+    "alias", "autoreload", "bookmark", "cat", "cd", "clear", "conda", "cp", "dirs", "env", "history", "less",
+    "lf", "lk", "ll", "load_ext", "ls", "lx", "mamba", "man", "matplotlib", "mkdir", "mv", "pip", "popd",
+    "pushd", "pwd", "reload_ext", "reset", "rm", "rmdir", "run", "store", "time", "timeit", "who", "whos",
+})
+_INDENT = re.compile(r"^[ \t]+")
+
+
 @dataclass
 class Notebook:
     text: str  # the code cells joined, magics masked
@@ -39,6 +51,10 @@ class Notebook:
     sources: dict[int, str] = field(default_factory=dict)  # code cell number -> original text
     masked: frozenset[int] = frozenset()  # module lines (1-based) that differ from the cell's text
     indices: dict[int, int] = field(default_factory=dict)  # code cell number -> 0-based index in `cells`
+    # module line (1-based) -> characters of common leading indent IPython strips from it
+    dedent: dict[int, int] = field(default_factory=dict)
+    # code cells that do not parse even as IPython reads them: cell -> (line, column, message)
+    broken: dict[int, tuple[int, int, str]] = field(default_factory=dict)
 
     def cell_texts(self) -> dict[int, str]:
         return dict(self.sources)
@@ -73,14 +89,35 @@ def _opaque(lines: list[str]) -> bool:
     return first.startswith("%%") and (first[2:].split() or [""])[0] not in _PYTHON_CELL_MAGICS
 
 
+def _leading_indent(lines: list[str]) -> list[int]:
+    """IPython's leading_indent: the first non-blank line's indentation is removed from every line
+    that starts with it. The characters removed from each line."""
+    first = next((line for line in lines if line and not line.isspace()), "")
+    m = _INDENT.match(first)
+    if not m:
+        return [0] * len(lines)
+    space = m.group(0)
+    return [len(space) if line.startswith(space) else 0 for line in lines]
+
+
 def _mask(lines: list[str]) -> list[str]:
-    out = []
+    """The cell's lines (already dedented) with IPython's own syntax replaced by `pass` or blanks."""
     if _opaque(lines):
         return ["pass"] + ["" for _ in lines[1:]]
+    out: list[str] = []
+    start = 0
     if lines and lines[0].strip().startswith("%%"):
-        return ["pass"] + [_mask_line(line) for line in lines[1:]]
-    for line in lines:
-        out.append(_mask_line(line))
+        out, start = ["pass"], 1
+    continued = False  # inside the backslash continuation of an escaped line
+    for line in lines[start:]:
+        if continued:
+            out.append("")
+        else:
+            shown = _mask_line(line)
+            out.append(shown)
+            if shown == line:
+                continue
+        continued = line.rstrip().endswith("\\")
     return out
 
 
@@ -90,6 +127,57 @@ def _mask_line(line: str) -> str:
         if m:
             return m.group(1) + "pass"
     return line
+
+
+def _syntax_error(text: str) -> Optional[tuple[int, int, str]]:
+    """Where the cell text fails to parse as Python (top-level `await` allowed, as IPython does),
+    or None. A text CPython refuses but libcst reads (newer syntax) parses."""
+    import ast
+
+    try:
+        compile(text, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        return None
+    except SyntaxError as exc:
+        error = (exc.lineno or 1, max(exc.offset or 1, 1), exc.msg)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        error = (1, 1, f"{type(exc).__name__}: {exc}")
+    try:
+        import libcst as cst
+
+        cst.parse_module(text)
+        return None
+    except Exception:
+        return error
+
+
+def _automagic(line: str) -> bool:
+    """`ls ./data`, `pip install x`: a magic or shell alias written without `%`, which IPython runs
+    only because the line is not Python."""
+    stripped = line.strip()
+    word = stripped.split(None, 1)[0] if stripped else ""
+    return word in _AUTOMAGICS and _syntax_error(stripped) is not None
+
+
+def _unmagic(line: str) -> str:
+    if not _automagic(line):
+        return line
+    m = _INDENT.match(line)
+    return (m.group(0) if m else "") + "pass"
+
+
+def _cell(lines: list[str]) -> tuple[list[str], list[int], Optional[tuple[int, int, str]]]:
+    """(the lines the module shows for one cell, the indent removed from each, the cell's syntax
+    error when it does not parse even as IPython reads it)."""
+    if _opaque(lines):
+        return _mask(lines), [0] * len(lines), None
+    cut = _leading_indent(lines)
+    dedented = [line[n:] for line, n in zip(lines, cut)]
+    shown = _mask(dedented)
+    if _syntax_error("\n".join(shown) + "\n") is None:
+        return shown, cut, None
+    shown = [_unmagic(line) for line in shown]
+    error = _syntax_error("\n".join(shown) + "\n")
+    return shown, cut, error
 
 
 def _parse(data: bytes) -> dict:
@@ -122,26 +210,38 @@ def from_sources(sources: dict[int, str]) -> Notebook:
     chunks: list[str] = []
     mapping: list[tuple[int, int]] = []
     masked: set[int] = set()
+    dedent: dict[int, int] = {}
+    broken: dict[int, tuple[int, int, str]] = {}
     for number in sorted(sources):
         lines = _split(sources[number])
-        opaque = _opaque(lines)
-        for i, (line, shown) in enumerate(zip(lines, _mask(lines)), start=1):
+        shown_lines, cut, error = _cell(lines)
+        if error is not None:
+            # Left out whole: the other cells are linted as if it were not there.
+            line, column, message = error
+            broken[number] = (line, column + cut[line - 1] if 0 < line <= len(cut) else column, message)
+            shown_lines = ["pass" if i == 0 else "" for i in range(len(lines))]
+        opaque = error is not None or _opaque(lines)
+        for i, (line, shown, n) in enumerate(zip(lines, shown_lines, cut), start=1):
             chunks.append(shown)
             mapping.append((number, i))
-            if shown != line or opaque:
+            if shown != line[n:] or opaque:
                 masked.add(len(chunks))
+            elif n:
+                dedent[len(chunks)] = n
     text = "\n".join(chunks) + "\n" if chunks else ""
-    return Notebook(text, mapping, dict(sources), frozenset(masked))
+    return Notebook(text, mapping, dict(sources), frozenset(masked), dedent=dedent, broken=broken)
 
 
 def to_cell(nb: Notebook, f: Finding) -> Finding:
     """The finding with `cell` set and lines relative to that cell."""
     if not nb.lines:
         return f
-    start = nb.lines[min(max(f.line, 1), len(nb.lines)) - 1]
-    end = nb.lines[min(max(f.end_line, 1), len(nb.lines)) - 1]
-    end_line, end_column = (end[1], f.end_column) if end[0] == start[0] else (start[1], f.column + 1)
-    return replace(f, line=start[1], end_line=end_line, end_column=end_column, cell=start[0],
+    first, last = min(max(f.line, 1), len(nb.lines)), min(max(f.end_line, 1), len(nb.lines))
+    start, end = nb.lines[first - 1], nb.lines[last - 1]
+    column = f.column + nb.dedent.get(first, 0)
+    end_line, end_column = ((end[1], f.end_column + nb.dedent.get(last, 0)) if end[0] == start[0]
+                            else (start[1], column + 1))
+    return replace(f, line=start[1], column=column, end_line=end_line, end_column=end_column, cell=start[0],
                    fix=_cell_fix(nb, f.fix, start[0]))
 
 
@@ -157,7 +257,10 @@ def _cell_fix(nb: Notebook, fix: Optional[Fix], cell: int) -> Optional[Fix]:
             return None
         if any(nb.lines[n - 1][0] != cell or n in nb.masked for n in lines):
             return None
-        edits.append(Edit(nb.lines[e.line - 1][1], e.column, nb.lines[e.end_line - 1][1], e.end_column, e.content))
+        if "\n" in e.content and any(nb.dedent.get(n) for n in lines):
+            return None  # inserted lines would miss the indent IPython removed from the cell
+        edits.append(Edit(nb.lines[e.line - 1][1], e.column + nb.dedent.get(e.line, 0), nb.lines[e.end_line - 1][1],
+                          e.end_column + nb.dedent.get(e.end_line, 0), e.content))
     return Fix(fix.message, fix.applicability, tuple(edits))
 
 
