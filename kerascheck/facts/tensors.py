@@ -84,7 +84,9 @@ def apply_layer(layer: Layer, x: Any) -> Tensor:
     """The tensor `layer(x)` produces, as far as we know it."""
     src = x if isinstance(x, Tensor) else Tensor()
     cls = layer.cls
-    if cls in K.TRANSPARENT_LAYERS:
+    if cls in K.TRANSPARENT_LAYERS or (cls == "Activation" and layer.activation == "linear"):
+        # An identity activation (the mixed-precision idiom `Activation("linear", dtype="float32")`
+        # after a softmax) keeps what came before it.
         return src.derive(layer=layer, node=layer.node, name=layer.name or src.name)
     if cls in K.ACTIVATION_LAYERS:
         return src.derive(activation=layer.activation, activation_node=layer.node, layer=layer,

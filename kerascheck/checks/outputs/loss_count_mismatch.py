@@ -94,25 +94,20 @@ class LossCountMismatch(Rule):
         untrained = _untrained(f"output{'s' if len(untrained_heads) > 1 else ''} "
                                f"{', '.join(repr(k) for k in untrained_heads)}",
                                len(untrained_heads) > 1) if untrained_heads else None
+        # Keras 2 documents leaving an output out of the loss dict as the way not to train it (it
+        # accepts the dict): only keys that name no output are a Keras 2 bug.
         parts = {}
+        if extra:
+            parts["2"] = ("Keras 2 raises `ValueError: Found unexpected losses or metrics that do not correspond "
+                          "to any Model output`")
         if not dict_out:
             parts["3"] = (f"Keras 3 raises `ValueError: Expected keys {names!r} in loss dict, but found "
                           f"loss.keys()={list(keys)!r}`")
-            if extra:
-                parts["2"] = ("Keras 2 raises `ValueError: Found unexpected losses or metrics that do not correspond "
-                              "to any Model output`")
-            elif untrained:
-                parts["2"] = "on Keras 2 the " + untrained
-        else:
-            if extra:
-                parts["3"] = (f"Keras 3 raises `KeyError: \"The path: ({extra[0]!r},) in the `loss` argument, can't be "
-                              f"found in either the model's output (`y_pred`) or in the labels (`y_true`).\"`")
-            elif untrained:
-                parts["3"] = "on Keras 3 the " + untrained + _GRADIENT_WARNING
-            if untrained:
-                parts["2"] = "on Keras 2 the " + untrained
-        if "3" in parts and parts.get("2", "").startswith("on Keras 2 the ") and parts["3"].startswith("on Keras 3"):
-            parts = {"3": "the " + untrained + _GRADIENT_WARNING, "2": "the " + untrained}
+        elif extra:
+            parts["3"] = (f"Keras 3 raises `KeyError: \"The path: ({extra[0]!r},) in the `loss` argument, can't be "
+                          f"found in either the model's output (`y_pred`) or in the labels (`y_true`).\"`")
+        elif untrained:
+            parts["3"] = "on Keras 3 the " + untrained + _GRADIENT_WARNING
         consequence = versions_text(parts, versions)
         if not consequence:
             return None
