@@ -459,3 +459,9 @@ def test_output_modules_do_not_import_libcst():
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=HERE.parent)
 
+
+
+def test_concise_shows_the_runtime_verdict(root):
+    f = Finding("a.py", 1, 1, 1, 2, "KC201", "softmax-on-single-unit", "warning", "softmax on one unit",
+                runtime={"status": "confirmed", "detail": "every prediction is exactly 1.0"})
+    assert render("concise", _report(root, findings=[f])) == "a.py:1:1: KC201 softmax on one unit [runtime: confirmed]\n"
