@@ -191,7 +191,7 @@ def test_empty_sarif_is_valid_log(root):
 def test_concise_lines(root):
     lines = render("concise", _report(root)).splitlines()
     assert lines[1] == (f"pkg/model.py:7:{SQUEEZE_COL}: KC101 "
-                        "`keras.ops.squeeze` on the model output hides a shape mismatch")
+                        "`keras.ops.squeeze` on the model output hides a shape mismatch [runtime: confirmed]")
     assert len(lines) == len(_findings())
 
 
