@@ -44,8 +44,21 @@ class DefaultGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            if args:
+                self._did_you_mean(args[0])
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def _did_you_mean(self, word: str) -> None:
+        """`kerascheck rlues`: a path that does not exist but is one typo from a subcommand."""
+        import difflib
+
+        if word.startswith("-") or os.path.exists(word):
+            return
+        close = difflib.get_close_matches(word, sorted(self.commands), n=1, cutoff=0.75)
+        if close:
+            raise UsageFailure(f"{word}: no such file or folder, and no such command; "
+                               f"did you mean `kerascheck {close[0]}`?")
 
 
 @click.group(cls=DefaultGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,21 +103,56 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place (atomically; the result must parse).")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: also apply fixes that change training behaviour.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them (exit 1 if any).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the output (auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it).")
+@click.option("--watch", is_flag=True, help="Lint again whenever a file under PATHS changes (Ctrl-C to stop).")
 def check(paths: tuple[Path, ...], select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
           force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename, config_file,
           keras_version, show_settings, show_files, no_cache, cache_dir, jobs, runtime, runtime_python,
-          runtime_timeout, fix, unsafe_fixes, diff) -> None:
+          runtime_timeout, fix, unsafe_fixes, diff, color, watch) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
     extra = {"no_cache": no_cache, "cache_dir": cache_dir, "jobs": jobs, "runtime": runtime,
              "runtime_python": runtime_python, "runtime_timeout": runtime_timeout, "fix": fix,
-             "unsafe_fixes": unsafe_fixes, "diff": diff}
+             "unsafe_fixes": unsafe_fixes, "diff": diff, "color": color}
+    args = (paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude, force_exclude,
+            output_format, output_file, statistics, exit_zero, stdin_filename, config_file, keras_version,
+            show_settings, show_files, extra)
+    if watch:
+        if any(str(p) == "-" for p in paths) or stdin_filename or show_settings or show_files:
+            raise UsageFailure("--watch lints files on disk: it cannot be combined with stdin, "
+                               "--show-settings or --show-files")
+        from kerascheck.watch import watch as watch_loop
+
+        sys.exit(watch_loop(lambda: _check_once(args), lambda: _watched_files(args)))
+    sys.exit(_check_once(args))
+
+
+def _float_env(name: str, default: float) -> float:
     try:
-        code = _check(paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
-                      force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename,
-                      config_file, keras_version, show_settings, show_files, extra)
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def _check_once(args: tuple) -> int:
+    try:
+        return _check(*args)
     except ConfigError as err:
         raise UsageFailure(str(err)) from None
-    sys.exit(code)
+
+
+def _watched_files(args: tuple) -> list[Path]:
+    """What --watch polls: the files a run would lint, and the configuration that decides how."""
+    from kerascheck.files import discover
+
+    paths, config_file, force_exclude = args[0], args[13], args[7]
+    settings = load_settings(config_file)
+    files, _ = discover([p for p in paths] or [Path(".")], settings.excludes(), Path.cwd(), force_exclude,
+                        root=settings.root)
+    out = [f.path for f in files]
+    if settings.config_file:
+        out.append(Path(settings.config_file))
+    return out
 
 
 def _settings(config_file, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
@@ -155,9 +203,14 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     cwd = Path.cwd()
     use_stdin = any(str(p) == "-" for p in paths) or (stdin_filename is not None and not paths)
     file_paths = [p for p in paths if str(p) != "-"] or ([] if use_stdin else [Path(".")])
+    if statistics and output_format not in _STATISTICS_FORMATS:
+        raise ConfigError(f"--statistics prints counts as {', '.join(_STATISTICS_FORMATS)}; "
+                          f"not as --output-format {output_format}")
     files, problems = discover(file_paths, settings.excludes(), cwd, force_exclude, root=settings.root)
     if problems:
         raise ConfigError(problems[0])
+    if not files and not use_stdin:
+        click.echo("kerascheck: warning: no Python files or notebooks found under the given paths", err=True)
     if show_files:
         for f in files:
             click.echo(f.display)
@@ -184,7 +237,15 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     from kerascheck.runner import default_jobs, lint_files
 
     # Runtime mode works from each file's trees and facts, which only an in-process analysis keeps.
-    results = lint_files(linter, files, extra.get("jobs") or default_jobs(), cache, in_process=bool(settings.runtime))
+    from kerascheck.terminal import Progress, use_color
+
+    progress = Progress(len(files), Progress.wanted(output_format) and output_file is None,
+                        delay=_float_env("KERASCHECK_PROGRESS_DELAY", 1.0))
+    try:
+        results = lint_files(linter, files, extra.get("jobs") or default_jobs(), cache,
+                             in_process=bool(settings.runtime), progress=progress.update)
+    finally:
+        progress.close()
     stdin_result = stdin_data = None
     if use_stdin:
         name = stdin_filename or "-"
@@ -206,21 +267,22 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     sources: dict[str, str] = {}
     for r in results:
         sources.update(r.sources())
+    color = use_color(extra.get("color", "auto"), to_file=output_file is not None)
     report = Report(findings, linter.catalogue, sources,
-                    settings.root if output_format == "sarif" else cwd, __version__, len(results))
+                    settings.root if output_format == "sarif" else cwd, __version__, len(results), color)
     if statistics:
-        text = _statistics(findings, results, linter.catalogue)
+        text = _statistics(findings, results, linter.catalogue, output_format)
     else:
         text = render(output_format, report)
         if output_format in ("full", "concise"):
-            text += _summary(findings, len(results)) + fix_summary
+            text += _summary(findings, len(results), color, fixed=bool(fix_summary)) + fix_summary
     if output_file is not None:
         try:
             output_file.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot write {output_file}: {exc.strerror or exc}") from None
     elif text:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
     return 0 if exit_zero or not findings else 1
 
 
@@ -379,16 +441,41 @@ def _runtime(settings: Settings, results: list, files: list, detected: Optional[
             raise ConfigError(str(err)) from None
 
 
-def _summary(findings: list, n_files: int) -> str:
+def _summary(findings: list, n_files: int, color: bool = False, fixed: bool = False) -> str:
+    from kerascheck.terminal import paint
+
+    files = f"{n_files} file{'s' if n_files != 1 else ''} checked"
     if not findings:
-        return f"All checks passed ({n_files} file{'s' if n_files != 1 else ''} checked).\n"
+        return paint(f"All checks passed ({files}).", "good", color) + "\n"
     n = len(findings)
-    return f"Found {n} problem{'s' if n != 1 else ''} in {n_files} file{'s' if n_files != 1 else ''} checked.\n"
+    out = paint(f"Found {n} problem{'s' if n != 1 else ''} in {files}.", "bad", color) + "\n"
+    if fixed:
+        return out  # --fix already said what it fixed and what is left
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability != "safe")
+    hidden = (f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option"
+              if unsafe else "")
+    if safe:
+        out += paint(f"[*] {safe} fixable with the `--fix` option", "fixable", color) + \
+            (f" ({hidden})" if hidden else "") + ".\n"
+    elif hidden:
+        out += f"No fixes available ({hidden}).\n"
+    return out
 
 
-def _statistics(findings, results, catalogue) -> str:
+_STATISTICS_FORMATS = ("full", "concise", "json", "json-lines")
+
+
+def _statistics(findings, results, catalogue, output_format: str = "full") -> str:
     counts = Counter(f.code for f in findings)
-    lines = [f"{n:>5}  {code}  {catalogue[code].name if code in catalogue else ''}" for code, n in sorted(counts.items())]
+    fixable = {f.code for f in findings if f.fix is not None}
+    rows = [{"code": code, "name": catalogue[code].name if code in catalogue else "", "count": n,
+             "fixable": code in fixable} for code, n in sorted(counts.items())]
+    if output_format == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    if output_format == "json-lines":
+        return "".join(json.dumps(row) + "\n" for row in rows)
+    lines = [f"{r['count']:>5}  {r['code']}  {'[*] ' if r['fixable'] else ''}{r['name']}" for r in rows]
     skipped = sum(1 for r in results if r.skipped)
     lines.append(f"{len(findings)} finding(s) in {len(results)} file(s); "
                  f"{skipped} file(s) skipped without parsing (no Keras/TensorFlow mention)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Optional
+from typing import Callable, Optional
 
 from kerascheck.cache import Cache
 from kerascheck.config import Settings
@@ -68,9 +68,10 @@ def _sources(result: Analysis, data: bytes) -> None:
 
 
 def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Optional[Cache],
-               in_process: bool = False) -> list[Analysis]:
+               in_process: bool = False, progress: Optional[Callable[[int], None]] = None) -> list[Analysis]:
     """Each file's Analysis, in order. `in_process`: analyse every file here, never from the cache or
-    a worker, so each Analysis keeps its trees and facts (runtime mode works from them)."""
+    a worker, so each Analysis keeps its trees and facts (runtime mode works from them). `progress`
+    is told how many files are done."""
     if in_process:
         jobs, cache = 1, None
     results: dict[int, Analysis] = {}
@@ -90,15 +91,23 @@ def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Option
             results[i] = result
         else:
             todo.append((i, data, f.display, key))
+    done = len(files) - len(todo)
+    fresh: list[Analysis] = []
     if len(todo) <= 1 or jobs <= 1:
-        fresh = [linter.lint_bytes(data, display) for _, data, display, _ in todo]
+        for _, data, display, _ in todo:
+            fresh.append(linter.lint_bytes(data, display))
+            if progress is not None:
+                progress(done + len(fresh))
     else:
         workers = min(jobs, len(todo))
         chunk = max(1, len(todo) // (workers * 4))
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(linter.settings,)) as pool:
-            fresh = list(pool.map(_lint_in_worker, [(data, display) for _, data, display, _ in todo],
-                                  chunksize=chunk))
+            for result in pool.map(_lint_in_worker, [(data, display) for _, data, display, _ in todo],
+                                   chunksize=chunk):
+                fresh.append(result)
+                if progress is not None:
+                    progress(done + len(fresh))
     for (i, _, _, key), result in zip(todo, fresh):
         results[i] = result
         if cache is not None and key is not None:

@@ -6,6 +6,7 @@ then read the diff: a golden file is only as good as the eyes that checked it.
 
 from __future__ import annotations
 
+import re
 import json
 import os
 import subprocess
@@ -222,7 +223,7 @@ def test_full_frame_and_notes(root):
     assert caret_line == "  | " + " " * (start + 1) + "^" * len("keras.ops.squeeze(model(x))")
     assert "  = why: Squeezing the model output hides a shape mismatch with the labels." in block
     assert "  = help: Reshape the labels instead of the predictions." in block
-    assert "  = fix: Remove the `squeeze` call" in block
+    assert "  = fix (safe): Remove the `squeeze` call" in block
     assert "  = runtime: confirmed: shape (32, 1) vs labels (32,)" in block
 
 
@@ -465,3 +466,16 @@ def test_concise_shows_the_runtime_verdict(root):
     f = Finding("a.py", 1, 1, 1, 2, "KC201", "softmax-on-single-unit", "warning", "softmax on one unit",
                 runtime={"status": "confirmed", "detail": "every prediction is exactly 1.0"})
     assert render("concise", _report(root, findings=[f])) == "a.py:1:1: KC201 softmax on one unit [runtime: confirmed]\n"
+
+
+def test_colour_paints_path_code_severity_caret_and_notes_and_only_when_asked(root):
+    report = _report(root)
+    plain = render("full", report)
+    assert "\x1b[" not in plain and "\x1b[" not in render("concise", report)
+    report.color = True
+    coloured = render("full", report)
+    assert "\x1b[1mpkg/model.py:7:14\x1b[0m: \x1b[1;31mKC101\x1b[0m \x1b[1;31m[error]\x1b[0m" in coloured
+    assert "\x1b[1;31m^^^" in coloured and "\x1b[1;36m= why:\x1b[0m" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain  # colour adds escapes, nothing else
+    concise = render("concise", report)
+    assert concise.startswith("\x1b[1mmissing.py:3:1\x1b[0m: \x1b[1;31mKC101\x1b[0m ")

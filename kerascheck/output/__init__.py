@@ -29,6 +29,7 @@ class Report:
     root: Path = field(default_factory=Path.cwd)  # paths are shown relative to this
     version: str = ""
     files_checked: int = 0
+    color: bool = False  # ANSI colour in the human formats (full, concise); see terminal.py
 
 
 def render(fmt: str, report: Report) -> str:

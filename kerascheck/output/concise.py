@@ -1,20 +1,38 @@
-"""`concise`: one `path:line:col: CODE message` line per finding (flake8 / ruff concise style); in runtime
-mode the verdict follows as ` [runtime: confirmed]` (its detail is in `full` and the JSON formats)."""
+"""`concise`: one `path:line:col: CODE message` line per finding (flake8 / ruff concise style).
+
+The message is the finding's first sentence; the why and the fix are in `full`, the JSON formats
+and `kerascheck rule CODE`. In runtime mode the verdict follows as ` [runtime: confirmed]`."""
 
 from __future__ import annotations
 
 import re
 
 from kerascheck.output import Report
+from kerascheck.terminal import paint
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+# A sentence ends at . ! or ? followed by a space and a capital, a backtick or a quote...
+# (The full stop may sit inside the closing backtick or quote of a quoted error.)
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][`\"')]))\s+(?=[A-Z`\"'(])")
+# ...unless the full stop closes one of these.
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.")
+
+
+def first_sentence(message: str) -> str:
+    """The message up to the end of its first sentence (not inside `code`, not after e.g.)."""
+    for m in _SENTENCE_END.finditer(message):
+        head = message[:m.start()]
+        if head.count("`") % 2 == 0 and not head.lower().endswith(_ABBREVIATIONS):
+            return head
+    return message
 
 
 def render(report: Report) -> str:
     lines = []
     for f in report.findings:
         # One finding per line is the contract (grep, editors' error parsers): fold any line breaks.
-        message = _NEWLINES.sub(" ", f.message)
+        message = first_sentence(_NEWLINES.sub(" ", f.message))
         verdict = f" [runtime: {f.runtime['status']}]" if f.runtime and f.runtime.get("status") else ""
-        lines.append(f"{f.location()}: {f.code} {message}{verdict}")
+        lines.append(f"{paint(f.location(), 'path', report.color)}: {paint(f.code, 'code', report.color)} "
+                     f"{message}{verdict}")
     return "".join(line + "\n" for line in lines)

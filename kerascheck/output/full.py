@@ -10,7 +10,7 @@
        |
       = why: ...
       = help: ...
-      = fix: ...
+      = fix (safe): ...
 
 Never raises on odd input: a missing source, a line past the end of the file, columns outside the
 line, tabs, wide characters and control characters all degrade to a smaller frame or none.
@@ -24,6 +24,7 @@ from typing import Optional
 
 from kerascheck.finding import Finding
 from kerascheck.output import Report
+from kerascheck.terminal import paint
 
 CONTEXT = 2  # lines of source shown before and after the reported line
 TAB_WIDTH = 4
@@ -74,7 +75,7 @@ def _display_col(starts: list[int], index: int) -> int:
     return starts[-1] + (index - (len(starts) - 1))
 
 
-def _frame(f: Finding, source: Optional[str]) -> list[str]:
+def _frame(f: Finding, source: Optional[str], color: bool = False) -> list[str]:
     if source is None:
         return []
     lines = split_lines(source)
@@ -83,11 +84,11 @@ def _frame(f: Finding, source: Optional[str]) -> list[str]:
     first = max(1, f.line - CONTEXT)
     last = min(len(lines), f.line + CONTEXT)
     width = len(str(last))
-    blank = " " * width + " |"
+    blank = paint(" " * width + " |", "gutter", color)
     out = [blank]
     for number in range(first, last + 1):
         shown, starts = _display(lines[number - 1])
-        out.append(f"{number:>{width}} | {shown}".rstrip())
+        out.append(f"{paint(f'{number:>{width}} |', 'gutter', color)} {shown}".rstrip())
         if number == f.line:
             start = max(f.column, 1) - 1
             if f.end_line == f.line and f.end_column > f.column:
@@ -98,32 +99,40 @@ def _frame(f: Finding, source: Optional[str]) -> list[str]:
                 end = start + 1
             left = _display_col(starts, start)
             carets = max(1, _display_col(starts, end) - left)
-            out.append(f"{blank} {' ' * left}{'^' * carets}")
+            out.append(f"{blank} {' ' * left}{paint('^' * carets, 'caret', color)}")
     out.append(blank)
     return out
 
 
 def _notes(f: Finding, report: Report) -> list[str]:
+    def note(label: str, text: str) -> str:
+        return f"  {paint('= ' + label + ':', 'note', report.color)} {text}"
+
     out = []
     meta = report.catalogue.get(f.code)
     if meta is not None:
         if meta.summary:
-            out.append(f"  = why: {meta.summary}")
+            out.append(note("why", meta.summary))
         if meta.hint:
-            out.append(f"  = help: {meta.hint}")
+            out.append(note("help", meta.hint))
     if f.fix is not None and f.fix.message:
-        out.append(f"  = fix: {f.fix.message}")
+        # Which flag applies it: safe fixes with --fix, the others only with --unsafe-fixes too.
+        out.append(note(f"fix ({f.fix.applicability})", f.fix.message))
     if f.runtime:
         status = f.runtime.get("status", "")
         detail = f.runtime.get("detail", "")
-        out.append(f"  = runtime: {status}" + (f": {detail}" if detail else ""))
+        out.append(note("runtime", status + (f": {detail}" if detail else "")))
     return out
 
 
 def render_finding(f: Finding, report: Report) -> str:
-    lines = [f"{f.location()}: {f.code} [{f.severity}] {f.message}"]
+    color = report.color
+    head = (f"{paint(f.location(), 'path', color)}: {paint(f.code, 'code', color)} "
+            f"{paint('[' + f.severity + ']', f.severity if f.severity in ('error', 'warning', 'info') else 'dim', color)} "
+            f"{f.message}")
+    lines = [head]
     try:
-        lines += _frame(f, report.sources.get(f.source_key))
+        lines += _frame(f, report.sources.get(f.source_key), color)
     except Exception:  # a code frame is a nicety; never lose the finding over it
         pass
     lines += _notes(f, report)
