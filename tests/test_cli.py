@@ -332,7 +332,7 @@ def test_statistics(run, project):
     r = run([".", "--statistics", *SELECT], project)
     assert r.code == 1, r
     lines = r.out.splitlines()
-    assert re.match(r"^\s*2\s+KC201\s+softmax-on-single-unit$", lines[0]), r
+    assert re.match(r"^\s*2\s+KC201\s+\[\*\] softmax-on-single-unit$", lines[0]), r  # [*]: fixable
     assert "2 finding(s) in 4 file(s); 1 file(s) skipped" in lines[-1]
     assert "softmax on a Dense output" not in r.out  # counts instead of findings
 
