@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
@@ -45,7 +45,7 @@ from pygls.uris import to_fs_path
 from kerascheck import __version__, noqa
 from kerascheck.catalogue import RuleMeta, load_catalogue
 from kerascheck.config import ConfigError, Settings, load_settings
-from kerascheck.finding import Edit, Finding, Fix, error_finding
+from kerascheck.finding import Edit, Finding, error_finding
 from kerascheck.output import lsp as lsp_output
 
 logger = logging.getLogger("kerascheck.server")
@@ -53,7 +53,6 @@ logger = logging.getLogger("kerascheck.server")
 DEBOUNCE = 0.150  # seconds between the last keystroke and the lint of a changed buffer
 FIX_ALL_KIND = "source.fixAll.kerascheck"
 FIX_ALL_TITLE = "Fix all auto-fixable kerascheck problems"
-FIX_ALL_ROUNDS = 10  # fixes can enable other fixes: re-lint and re-apply until stable, at most this often
 NO_NOQA = {"KC901", "KC904"}  # a syntax error is fixed, not ignored; an unused noqa is removed, not ignored
 LINE_BREAK = lsp_output._LINE_BREAK  # the line breaks LSP recognises: \r\n, \r, \n
 UTF8, UTF16, UTF32 = (lsp.PositionEncodingKind.Utf8, lsp.PositionEncodingKind.Utf16,
@@ -285,23 +284,6 @@ def to_diagnostic(f: Finding, index: TextIndex, encoding: str, catalogue: dict[s
 def text_edit(edit: Edit, index: TextIndex, encoding: str) -> lsp.TextEdit:
     return lsp.TextEdit(lsp.Range(index.position(edit.line, edit.column, encoding),
                                   index.position(edit.end_line, edit.end_column, encoding)), edit.content)
-
-
-def apply_fixes(text: str, fixes: Iterable[Fix]) -> str:
-    """Apply every fix whose edits overlap no edit of an earlier fix (in the order given)."""
-    index = TextIndex(text)
-    taken: list[tuple[int, int, str]] = []
-    for fix in fixes:
-        spans = [(index.offset_1based(e.line, e.column), index.offset_1based(e.end_line, e.end_column), e.content)
-                 for e in fix.edits]
-        if any(s > e for s, e, _ in spans):
-            continue
-        if any(s < te and ts < e or (s == e == ts == te) for s, e, _ in spans for ts, te, _ in taken):
-            continue
-        taken += spans
-    for start, end, content in sorted(taken, key=lambda t: (t[0], t[1]), reverse=True):
-        text = text[:start] + content + text[end:]
-    return text
 
 
 def _lines_keepends(text: str) -> list[str]:
@@ -888,18 +870,23 @@ class KerascheckServer(LanguageServer):
         return not any(g.code == f.code and g.message == f.message for g in after)
 
     async def fix_all(self, doc: Document, text: str, findings: list[Finding]) -> str:
-        for _ in range(FIX_ALL_ROUNDS):
-            fixes = [f.fix for f in findings if _safe(f)]
-            if not fixes:
-                break
-            new = apply_fixes(text, fixes)
-            if new == text:
-                break
-            findings = await self.run_lint(doc, new)
-            if any(f.code == "KC901" for f in findings):
-                break  # never hand back a fix that breaks the file
-            text = new
-        return text
+        """The text `kerascheck --fix` would write for this buffer (fix.fix_source, safe fixes only),
+        re-linted with the buffer's own settings on the lint thread."""
+        from kerascheck.fix import fix_source  # imports libcst: not before the first lint
+
+        notices: list[str] = []
+
+        def lint(new: str) -> list[Finding]:
+            found, said, _ = self.lint_sync(doc, new)
+            notices.extend(said)
+            return found
+
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self.lint_pool, fix_source, lint, text, findings, False)
+        self.notify(notices)
+        if result.problem:
+            logger.warning("fix all for %s: %s", doc.uri, result.problem)
+        return result.text
 
     def workspace_edit(self, doc: Document, version: Optional[int], edits: list[lsp.TextEdit]) -> lsp.WorkspaceEdit:
         if self.document_changes:

@@ -427,15 +427,19 @@ def _finding(code="KC201", line=1, column=1, end_line=1, end_column=2, fix=None)
     return Finding("t.py", line, column, end_line, end_column, code, "name", "warning", "message", fix)
 
 
-def test_apply_fixes_skips_overlaps_and_minimal_edit_keeps_unchanged_lines():
+def test_fix_text_skips_overlaps_and_minimal_edit_keeps_unchanged_lines():
+    """The editor's fix-all applies fixes with fix.py's one function (as --fix does)."""
     from kerascheck.finding import Edit, Fix
-    from kerascheck.server import apply_fixes, minimal_edit
+    from kerascheck.fix import fix_text
+    from kerascheck.server import minimal_edit
 
     text = "a = 1\nb = 22\nc = 3\n"
     fixes = [Fix("one", "safe", (Edit(2, 5, 2, 7, "2"),)),
              Fix("overlapping", "safe", (Edit(2, 6, 2, 7, "9"),)),
              Fix("two", "safe", (Edit(3, 5, 3, 6, "4"),))]
-    new = apply_fixes(text, fixes)
+    new, applied = fix_text(text, [_finding(line=e.line, column=e.column, fix=fx) for fx in fixes for e in fx.edits],
+                            unsafe=False)
+    assert applied == 2
     assert new == "a = 1\nb = 2\nc = 4\n"
     edit = minimal_edit(text, new, "utf-16")
     assert (edit.range.start.line, edit.range.start.character, edit.range.end.line, edit.range.end.character) == (1, 0, 3, 0)
