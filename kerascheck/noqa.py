@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from kerascheck.text import split_lines
+
 _CODES = r"[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*"
 LINE_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>" + _CODES + r"))?", re.IGNORECASE)
 FILE_RE = re.compile(r"#\s*kerascheck\s*:\s*noqa(?::\s*(?P<codes>" + _CODES + r"))?", re.IGNORECASE)
-_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 
 
 def _codes(text: Optional[str]) -> Optional[list[str]]:
@@ -49,9 +50,7 @@ def scan(text: str) -> Suppressions:
     file_all = False
     if "noqa" not in text and "NOQA" not in text.upper():
         return Suppressions(lines, None, False)
-    # Python (and libcst's positions) end lines only at \n, \r\n and \r; str.splitlines() would also
-    # split at form feeds, \x1c-\x1e, \x85 and U+2028/9 and shift every later line number.
-    for number, line in enumerate(_NEWLINE_RE.split(text), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         if "#" not in line:
             continue
         low = line.lower()

@@ -21,7 +21,6 @@ Run it with `kerascheck server` or `python -m kerascheck.server`.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import io
 import logging
 import os
@@ -33,7 +32,6 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Optional, Sequence
 
 from lsprotocol import types as lsp
@@ -47,6 +45,7 @@ from kerascheck.catalogue import RuleMeta, load_catalogue
 from kerascheck.config import ConfigError, Settings, load_settings
 from kerascheck.finding import Edit, Finding, error_finding
 from kerascheck.output import lsp as lsp_output
+from kerascheck.text import UTF16, LineIndex, from_units, split_keepends, to_units
 
 logger = logging.getLogger("kerascheck.server")
 
@@ -54,9 +53,6 @@ DEBOUNCE = 0.150  # seconds between the last keystroke and the lint of a changed
 FIX_ALL_KIND = "source.fixAll.kerascheck"
 FIX_ALL_TITLE = "Fix all auto-fixable kerascheck problems"
 NO_NOQA = {"KC901", "KC904"}  # a syntax error is fixed, not ignored; an unused noqa is removed, not ignored
-LINE_BREAK = lsp_output._LINE_BREAK  # the line breaks LSP recognises: \r\n, \r, \n
-UTF8, UTF16, UTF32 = (lsp.PositionEncodingKind.Utf8, lsp.PositionEncodingKind.Utf16,
-                      lsp.PositionEncodingKind.Utf32)
 PYTHON_SUFFIXES = (".py", ".pyi")
 LIBRARY_DIRS = {"site-packages", "dist-packages"}
 _CODE_RE = re.compile(r"[A-Za-z]+[0-9]+")
@@ -66,69 +62,14 @@ _CODE_RE = re.compile(r"[A-Za-z]+[0-9]+")
 # Positions: findings are 1-based (line, column) in code points; LSP is 0-based in the negotiated
 # encoding's code units.
 # ------------------------------------------------------------------------------------------------
-def to_units(line: Optional[str], index: int, encoding: str) -> int:
-    """Code units (in `encoding`) before the 0-based code-point `index` of `line`."""
-    if encoding == UTF16:
-        return lsp_output.utf16_character(line, index + 1)
-    if line is None or encoding == UTF32:
-        return index
-    head = line[:index]
-    return len(head.encode("utf-8", "surrogatepass")) + (index - len(head))
-
-
-def _units_of(char: str, encoding: str) -> int:
-    cp = ord(char)
-    if encoding == UTF16:
-        return 2 if cp > 0xFFFF else 1
-    return 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
-
-
-def from_units(line: str, units: int, encoding: str) -> int:
-    """The 0-based code-point index of the code-unit offset `units`; past the end means the end (LSP)."""
-    if encoding == UTF32:
-        return min(units, len(line))
-    count = 0
-    for i, char in enumerate(line):
-        if count >= units:
-            return i
-        count += _units_of(char, encoding)
-    return len(line)
-
-
-class TextIndex:
-    """Line starts of a text, split the way LSP splits lines."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0]
-        self.ends: list[int] = []
-        for m in LINE_BREAK.finditer(text):
-            self.ends.append(m.start())
-            self.starts.append(m.end())
-        self.ends.append(len(text))
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def line(self, index: int) -> str:
-        return self.text[self.starts[index]:self.ends[index]]
-
-    @property
-    def lines(self) -> list[str]:
-        return [self.line(i) for i in range(len(self))]
+class TextIndex(LineIndex):
+    """A text's lines (split the way LSP splits them), with LSP positions in a negotiated encoding."""
 
     def offset(self, pos: lsp.Position, encoding: str) -> int:
         """Code-point offset of an LSP position, clamped to the text (for edits sent by the client)."""
         if pos.line >= len(self):
             return len(self.text)
         return self.starts[pos.line] + from_units(self.line(pos.line), pos.character, encoding)
-
-    def offset_1based(self, line: int, column: int) -> int:
-        """Code-point offset of a Finding/Edit position (1-based line and code-point column), clamped."""
-        if line > len(self):
-            return len(self.text)
-        i = max(line - 1, 0)
-        return min(self.starts[i] + max(column - 1, 0), self.ends[i])
 
     def position(self, line: int, column: int, encoding: str) -> lsp.Position:
         """LSP position of a 1-based (line, code-point column), clamped to the text."""
@@ -141,7 +82,7 @@ class TextIndex:
         return lsp.Position(i, to_units(text, min(max(column - 1, 0), len(text)), encoding))
 
     def position_at(self, offset: int, encoding: str) -> lsp.Position:
-        i = max(bisect.bisect_right(self.starts, offset) - 1, 0)
+        i = self.line_of(offset)
         return lsp.Position(i, to_units(self.line(i), min(offset - self.starts[i], len(self.line(i))), encoding))
 
     def check(self, pos: lsp.Position, uri: str) -> None:
@@ -267,13 +208,12 @@ class SettingsResolver:
 # ------------------------------------------------------------------------------------------------
 def to_diagnostic(f: Finding, index: TextIndex, encoding: str, catalogue: dict[str, RuleMeta],
                   converter: Any, stale: bool = False) -> lsp.Diagnostic:
-    raw = lsp_output._diagnostic(f, SimpleNamespace(catalogue=catalogue), None)
     start = index.position(f.line, f.column, encoding)
     end = index.position(f.end_line, f.end_column, encoding)
     if (end.line, end.character) < (start.line, start.character):
         end = start
-    raw["range"] = {"start": {"line": start.line, "character": start.character},
-                    "end": {"line": end.line, "character": end.character}}
+    raw = lsp_output.diagnostic(f, catalogue, {"line": start.line, "character": start.character},
+                                {"line": end.line, "character": end.character})
     if stale:
         raw["data"]["stale"] = True
     if f.code == "KC904":
@@ -286,16 +226,11 @@ def text_edit(edit: Edit, index: TextIndex, encoding: str) -> lsp.TextEdit:
                                   index.position(edit.end_line, edit.end_column, encoding)), edit.content)
 
 
-def _lines_keepends(text: str) -> list[str]:
-    index = TextIndex(text)
-    return [text[index.starts[i]:index.starts[i + 1]] for i in range(len(index) - 1)] + [text[index.starts[-1]:]]
-
-
 def minimal_edit(old: str, new: str, encoding: str) -> Optional[lsp.TextEdit]:
     """One TextEdit turning `old` into `new`, trimmed to the whole lines that changed."""
     if old == new:
         return None
-    a, b = _lines_keepends(old), _lines_keepends(new)
+    a, b = split_keepends(old), split_keepends(new)
     head = 0
     while head < min(len(a), len(b)) and a[head] == b[head]:
         head += 1

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from kerascheck.output import Report
-
-_NEWLINES = re.compile(r"\r\n|\r|\n")
+from kerascheck.text import LINE_BREAK
 
 
 def render(report: Report) -> str:
     lines = []
     for f in report.findings:
         # One finding per line is the contract (grep, editors' error parsers): fold any line breaks.
-        message = _NEWLINES.sub(" ", f.message)
+        message = LINE_BREAK.sub(" ", f.message)
         lines.append(f"{f.location()}: {f.code} {message}")
     return "".join(line + "\n" for line in lines)
