@@ -10,6 +10,8 @@
   action `source.fixAll.kerascheck` (safe fixes only). Hover on a `# noqa: KC…` code explains the rule.
 - Settings come from the nearest `pyproject.toml` with `[tool.kerascheck]`, searched from the file's
   folder (the workspace root for unsaved buffers), re-read when it changes. Runtime mode never runs here.
+- A buffer gets diagnostics when `kerascheck --show-files` in its workspace folder would list its file
+  (files.FilePolicy: excludes, .gitignore, virtualenvs, build folders...), and never in installed packages.
 - A malformed request is answered with an error and the server keeps serving; an exception inside the
   linter becomes a KC903 diagnostic, never a dead server.
 - `exit` ends the process with 0 after `shutdown`, else 1 (LSP). A client that goes away (EOF on stdin)
@@ -43,6 +45,7 @@ from pygls.uris import to_fs_path
 from kerascheck import __version__, noqa
 from kerascheck.catalogue import RuleMeta, load_catalogue
 from kerascheck.config import ConfigError, Settings, load_settings
+from kerascheck.files import ReadError, check_size
 from kerascheck.finding import Edit, Finding, error_finding
 from kerascheck.output import lsp as lsp_output
 from kerascheck.text import UTF16, LineIndex, from_units, split_keepends, to_units
@@ -54,7 +57,7 @@ FIX_ALL_KIND = "source.fixAll.kerascheck"
 FIX_ALL_TITLE = "Fix all auto-fixable kerascheck problems"
 NO_NOQA = {"KC901", "KC904"}  # a syntax error is fixed, not ignored; an unused noqa is removed, not ignored
 PYTHON_SUFFIXES = (".py", ".pyi")
-LIBRARY_DIRS = {"site-packages", "dist-packages"}
+SETTINGS_FILES = ("pyproject.toml", "/.gitignore")  # a change re-lints every open buffer
 _CODE_RE = re.compile(r"[A-Za-z]+[0-9]+")
 
 
@@ -390,6 +393,7 @@ class KerascheckServer(LanguageServer):
         self.docs: dict[str, Document] = {}
         self.states: dict[str, LintState] = {}
         self.last_good: dict[str, tuple[str, list[Finding]]] = {}
+        self.skips: dict[tuple, tuple[Optional[str]]] = {}  # skip_reason's answers
         self.pending: dict[str, asyncio.Task] = {}
         self.inflight: dict[str, tuple[str, Document, asyncio.Future]] = {}
         self.encoding: str = UTF16
@@ -449,7 +453,8 @@ class KerascheckServer(LanguageServer):
         watch = caps.did_change_watched_files if caps else None
         if watch is not None and watch.dynamic_registration:
             options = lsp.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")])
+                watchers=[lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+                          lsp.FileSystemWatcher(glob_pattern="**/.gitignore")])
             registration = lsp.Registration(id="kerascheck-pyproject", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                                             register_options=options)
             try:
@@ -486,7 +491,7 @@ class KerascheckServer(LanguageServer):
             return doc
         path = self.path_of(uri)
         if path is not None and path.is_file():
-            from kerascheck.files import ReadError, decode
+            from kerascheck.files import decode
 
             try:
                 text, _ = decode(path.read_bytes())
@@ -509,26 +514,43 @@ class KerascheckServer(LanguageServer):
         folder, root = self.folder_for(doc.uri)
         stamp, settings, linter, error = self.resolver.resolve(folder, root)
         path = self.path_of(doc.uri)
-        skip = False
         if path is None:
             display = doc.uri.rsplit("/", 1)[-1] or "untitled.py"
             skip = doc.language_id != "python"
         else:
             try:
                 display = path.resolve().relative_to(settings.root.resolve()).as_posix()
-                inside = True
             except (ValueError, OSError):
-                display, inside = path.as_posix(), False
-            from kerascheck.files import SKIP_DIRS, matches_any
-
-            if doc.language_id != "python" and not path.name.endswith(PYTHON_SUFFIXES):
-                skip = True
-            elif inside and (matches_any(display, settings.excludes())
-                             or any(part in SKIP_DIRS for part in display.split("/")[:-1])):
-                skip = True
-            elif any(part in LIBRARY_DIRS for part in path.parts):
-                skip = True
+                display = path.as_posix()
+            skip = self.skip_reason(doc, path, settings, root, stamp) is not None
         return Context(settings, linter, display, skip, error), stamp
+
+    def skip_reason(self, doc: Document, path: Path, settings: Settings, root: Path, stamp: tuple) -> Optional[str]:
+        """Why the buffer gets no diagnostics (None: it is linted): exactly the files `kerascheck
+        --show-files` run in the workspace folder would not list (files.FilePolicy), plus buffers that
+        are not Python and installed library code. Remembered per document (it may ask git) until the
+        document is reopened or the settings, workspace folders or a .gitignore change."""
+        from kerascheck.files import FilePolicy, library_code
+
+        key = (doc.uri, doc.language_id, stamp)
+        hit = self.skips.get(key)  # the event loop may clear the cache meanwhile: one lookup
+        if hit is not None:
+            return hit[0]
+        if doc.language_id != "python" and not path.name.endswith(PYTHON_SUFFIXES):
+            reason: Optional[str] = "not a Python file"
+        elif library_code(path):
+            reason = "installed library code"
+        else:
+            # The walk starts at the workspace folder holding the file; a file outside every
+            # workspace folder is walked to from its project root (or its own folder).
+            start = root
+            if not any(_is_within(path, r) for r in self.roots) and _is_within(path, settings.root):
+                start = settings.root
+            reason = FilePolicy.create(settings.excludes(), start, settings.root).skip(path, start)
+        if reason is not None:
+            logger.info("not linting %s: %s", doc.uri, reason)
+        self.skips[key] = (reason,)
+        return reason
 
     # -- linting (runs on the lint thread) ----------------------------------------------------------
     def lint_sync(self, doc: Document, text: Optional[str] = None) -> tuple[list[Finding], list[str], tuple]:
@@ -544,11 +566,10 @@ class KerascheckServer(LanguageServer):
                 notices.append(ctx.error)
             if ctx.skip:
                 return [], notices, stamp
-            size = len(text.encode("utf-8", "surrogatepass"))
-            if size > ctx.settings.max_file_size:
-                f = self._meta("KC902", display, ctx.linter.enabled,
-                               f"file is larger than max-file-size ({ctx.settings.max_file_size} bytes); skipped")
-                return ([f] if f else []), notices, stamp
+            try:
+                check_size(len(text.encode("utf-8", "surrogatepass")), ctx.settings.max_file_size)
+            except ReadError as err:  # reported as the CLI reports a file over max-file-size
+                return ctx.linter.lint_error(display, err).findings, notices, stamp
             if doc.reparser is None:
                 from kerascheck.reparse import Reparser  # imports libcst: not before the first lint
 
@@ -675,6 +696,7 @@ class KerascheckServer(LanguageServer):
     def relint_all(self) -> None:
         self.generation += 1
         self.resolver.invalidate()
+        self.skips = {}
         self.states.clear()
         if self.pull:
             if self.refresh_support:
@@ -687,6 +709,7 @@ class KerascheckServer(LanguageServer):
     def did_open(self, params: lsp.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         self.docs[item.uri] = Document(item.uri, item.text, item.version, item.language_id or "python")
+        self.skips = {k: v for k, v in self.skips.items() if k[0] != item.uri}
         self.states.pop(item.uri, None)
         self.last_good.pop(item.uri, None)
         self.schedule(item.uri, 0)
@@ -708,7 +731,7 @@ class KerascheckServer(LanguageServer):
 
     def did_save(self, params: lsp.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if uri.endswith("pyproject.toml"):
+        if uri.endswith(SETTINGS_FILES):
             self.relint_all()
             return
         if uri in self.docs:
@@ -918,7 +941,7 @@ def create_server(config: Optional[Path] = None, debounce: float = DEBOUNCE) -> 
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: KerascheckServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-        if any(c.uri.endswith("pyproject.toml") for c in params.changes):
+        if any(c.uri.endswith(SETTINGS_FILES) for c in params.changes):
             ls.relint_all()
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)

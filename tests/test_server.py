@@ -420,6 +420,39 @@ async def test_settings_come_from_the_workspace_pyproject(client: LanguageClient
     await wait_for(lambda: codes(client, uri) == ["KC201"], "KC201 with the default settings")
 
 
+@pytest.mark.asyncio
+async def test_diagnostics_for_exactly_the_files_show_files_lists(client: LanguageClient, tmp_path: Path):
+    """The editor lints a buffer when `kerascheck --show-files` in the workspace would list its file: not
+    when git ignores it, it sits in a virtualenv, an excluded folder, `*.egg-info` or build/."""
+    import shutil
+    import subprocess
+
+    from helpers import env_with_checkout
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    rels = ["train.py", "pkg/model.py", "pkg/scratch.py", "generated/gen.py", "myvenv/lib/site.py",
+            "data/raw.py", "kc.egg-info/x.py", "build/lib/b.py", "stubs.pyi"]
+    for rel in rels:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(BUGGY, encoding="utf-8")
+    (tmp_path / "myvenv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (tmp_path / ".gitignore").write_text("generated/\nscratch.py\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.kerascheck]\nextend-exclude = ["data"]\n', encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
+    shown = subprocess.run([sys.executable, "-m", "kerascheck", "--show-files", "--no-cache"], cwd=tmp_path,
+                           capture_output=True, text=True, env=env_with_checkout())
+    assert shown.returncode == 0, shown.stderr
+    listed = sorted(shown.stdout.splitlines())
+    assert listed == ["pkg/model.py", "stubs.pyi", "train.py"]
+
+    uris = {rel: open_doc(client, tmp_path / rel, BUGGY) for rel in rels}
+    await wait_for(lambda: all(uri in client.diagnostics for uri in uris.values()), "a publish for every file")
+    linted = sorted(rel for rel, uri in uris.items() if codes(client, uri) == ["KC201"])
+    assert linted == listed
+    assert all(codes(client, uri) == [] for rel, uri in uris.items() if rel not in listed)
+
+
 # -- in process -----------------------------------------------------------------------------------
 def _finding(code="KC201", line=1, column=1, end_line=1, end_column=2, fix=None):
     from kerascheck.finding import Finding
