@@ -23,13 +23,10 @@ Run it with `kerascheck server` or `python -m kerascheck.server`.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import os
-import re
 import sys
 import threading
-import tokenize
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -58,7 +55,6 @@ FIX_ALL_TITLE = "Fix all auto-fixable kerascheck problems"
 NO_NOQA = {"KC901", "KC904"}  # a syntax error is fixed, not ignored; an unused noqa is removed, not ignored
 PYTHON_SUFFIXES = (".py", ".pyi")
 SETTINGS_FILES = ("pyproject.toml", "/.gitignore")  # a change re-lints every open buffer
-_CODE_RE = re.compile(r"[A-Za-z]+[0-9]+")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -248,58 +244,6 @@ def minimal_edit(old: str, new: str, encoding: str) -> Optional[lsp.TextEdit]:
                         new[start:len(new) - new_tail])
 
 
-def _token_lines(text: str) -> tuple[Optional[set[int]], dict[int, int]]:
-    """(lines whose end lies inside a multi-line token such as a triple-quoted string, or None when the
-    text does not tokenize; the first line of the logical line for each continuation line)."""
-    unsafe: set[int] = set()
-    starts: dict[int, int] = {}
-    skip = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER, tokenize.COMMENT}
-    logical: Optional[int] = None
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
-            if tok.type not in skip and tok.start[0] < tok.end[0]:
-                unsafe.update(range(tok.start[0], tok.end[0]))
-            if tok.type == tokenize.NEWLINE:
-                if logical is not None:
-                    for ln in range(logical + 1, tok.end[0] + 1):
-                        starts[ln] = logical
-                logical = None
-            elif tok.type not in skip and logical is None:
-                logical = tok.start[0]
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        return None, {}
-    return unsafe, starts
-
-
-def noqa_edit(text: str, index: TextIndex, finding: Finding) -> Optional[tuple[int, int, int, str]]:
-    """Where to write `# noqa: CODE` for a finding: (1-based line, 0-based start, end code points,
-    replacement), on the reported line or the first line of its statement; None when neither is safe."""
-    unsafe, starts = _token_lines(text)
-    candidates = [finding.line]
-    if starts.get(finding.line, finding.line) != finding.line:
-        candidates.append(starts[finding.line])
-    for ln in candidates:
-        if not 1 <= ln <= len(index):
-            continue
-        line = index.line(ln - 1)
-        if unsafe is not None and ln in unsafe:
-            continue
-        if line.rstrip().endswith("\\") or not line.strip():
-            continue
-        m = noqa.LINE_RE.search(line)
-        if m is not None and not noqa.FILE_RE.search(line):
-            if m.group("codes") is None:
-                continue  # a bare `# noqa` already covers every code
-            codes = [c.upper() for c in _CODE_RE.findall(m.group("codes"))]
-            if finding.code in codes:
-                continue
-            end = m.end("codes")
-            return ln, end, end, f", {finding.code}"
-        stripped = len(line.rstrip())
-        return ln, stripped, len(line), f"  # noqa: {finding.code}"
-    return None
-
-
 def hover_markdown(meta: RuleMeta) -> str:
     status = " (removed)" if meta.removed else ""
     head = f"**{meta.code}** `{meta.name}`{status} · {meta.severity}\n\n{meta.summary}\n\n[Documentation]({meta.url})"
@@ -308,19 +252,6 @@ def hover_markdown(meta: RuleMeta) -> str:
 
 def hover_plaintext(meta: RuleMeta) -> str:
     return f"{meta.code} {meta.name} ({meta.severity})\n\n{meta.summary}\n\n{meta.url}"
-
-
-def find_noqa_code(line: str, column: int) -> Optional[tuple[str, int, int]]:
-    """The code (and its code-point span) under `column` in a `# noqa: …` or `# kerascheck: noqa: …`."""
-    for regex in (noqa.FILE_RE, noqa.LINE_RE):
-        for m in regex.finditer(line):
-            if m.group("codes") is None:
-                continue
-            base = m.start("codes")
-            for cm in _CODE_RE.finditer(m.group("codes")):
-                if base + cm.start() <= column <= base + cm.end():
-                    return cm.group().upper(), base + cm.start(), base + cm.end()
-    return None
 
 
 def _safe(f: Finding) -> bool:
@@ -780,7 +711,7 @@ class KerascheckServer(LanguageServer):
                     edit=self.workspace_edit(doc, state.version, [text_edit(e, index, self.encoding) for e in f.fix.edits])))
             if f.code in NO_NOQA:
                 continue
-            where = noqa_edit(text, index, f)
+            where = noqa.placement(text, index, f.line, f.code)
             if where is None:
                 continue
             ln, start, end, content = where
@@ -859,7 +790,7 @@ class KerascheckServer(LanguageServer):
         index.check(pos, doc.uri)
         line = index.line(pos.line)
         column = from_units(line, pos.character, self.encoding)
-        found = find_noqa_code(line, column)
+        found = noqa.code_at(line, column)
         if found is None:
             return None
         code, start, end = found

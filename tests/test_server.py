@@ -481,7 +481,11 @@ def test_fix_text_skips_overlaps_and_minimal_edit_keeps_unchanged_lines():
 
 
 def test_noqa_placement_avoids_multiline_strings():
-    from kerascheck.server import TextIndex, noqa_edit
+    from kerascheck.noqa import placement
+    from kerascheck.server import TextIndex
+
+    def noqa_edit(text, index, f):
+        return placement(text, index, f.line, f.code)
 
     text = 'x = f("""\nabc""", y)\n'
     f = _finding(line=2)
