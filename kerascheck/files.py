@@ -20,6 +20,8 @@ SKIP_DIRS = {
     "node_modules", "site-packages", "__pypackages__", ".eggs", ".ipynb_checkpoints",
 }
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+# Where installed packages live: code an editor opens there (go to definition) is not the user's.
+LIBRARY_DIRS = {"site-packages", "dist-packages"}
 
 
 @dataclass
@@ -57,6 +59,90 @@ def excluded(path: Path, excludes: list[str], bases: Iterable[Path]) -> bool:
     """Whether an exclude pattern matches the path relative to any of `bases` (the working directory
     and the project root: `kerascheck .` run from a sub-folder must honour the config's patterns)."""
     return bool(excludes) and any(matches_any(display_path(path, base), excludes) for base in bases)
+
+
+def _within(path: Path, folder: Path) -> Optional[Path]:
+    """`path` relative to `folder` (both as absolute paths, symlinks kept), or None when outside it."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(folder))
+    except ValueError:
+        return None
+
+
+@dataclass
+class FilePolicy:
+    """Which files kerascheck lints: the one decision behind the CLI's discovery (and `--show-files`)
+    and the editor server's choice of the buffers it publishes diagnostics for.
+
+    A folder walk skips folders named in SKIP_DIRS, `*.egg-info`, virtualenvs (a `pyvenv.cfg` or
+    `conda-meta` inside) and excluded folders; it skips excluded files and, with `respect_gitignore`,
+    the files git ignores. What a file is (a Python source, a regular file) is the caller's concern:
+    discovery looks at the name on disk, the editor at the buffer's language."""
+
+    excludes: list[str]
+    bases: list[Path]  # exclude patterns match paths relative to any of these (cwd and project root)
+    respect_gitignore: bool = True
+
+    @classmethod
+    def create(cls, excludes: list[str], cwd: Path, root: Optional[Path] = None,
+               respect_gitignore: bool = True) -> "FilePolicy":
+        """Exclude patterns match paths relative to the working directory or the project root (the
+        config file's folder): `kerascheck .` run from a sub-folder honours the config's patterns."""
+        bases = [cwd] if root is None or root.resolve() == cwd.resolve() else [cwd, root]
+        return cls(list(excludes), bases, respect_gitignore)
+
+    def skip_folder(self, folder: Path) -> Optional[str]:
+        """Why a walk does not enter `folder` (None: it does)."""
+        name = folder.name
+        if name in SKIP_DIRS:
+            return f"{name}/ is never linted"
+        if name.endswith(".egg-info"):
+            return f"{name}/ is packaging metadata"
+        if excluded(folder, self.excludes, self.bases):
+            return f"{name}/ is excluded"
+        if _is_virtualenv(folder):
+            return f"{name}/ is a virtualenv"
+        return None
+
+    def skip_file(self, path: Path) -> Optional[str]:
+        """Why a walk does not lint the file `path` found in a folder it entered (None: it does)."""
+        return "excluded" if excluded(path, self.excludes, self.bases) else None
+
+    def skip_given(self, path: Path, display: str) -> Optional[str]:
+        """With --force-exclude, why a file named on the command line is not linted (None: it is)."""
+        if excluded(path, self.excludes, self.bases):
+            return "excluded"
+        if _in_skipped_dir(display):
+            return "in a folder that is never linted"
+        return None
+
+    def git_ignored(self, paths: list[Path], start: Path) -> set[Path]:
+        """The subset of `paths` (below the folder `start`) that git ignores, unless gitignore is off."""
+        return _git_ignored(paths, start) if self.respect_gitignore else set()
+
+    def skip(self, path: Path, start: Path) -> Optional[str]:
+        """Why `path` is not linted when a walk from the folder `start` reaches it (None: it is linted):
+        a folder on the way the walk skips, the file's own exclusion, or git ignoring it."""
+        rel = _within(path, start)
+        if rel is None:
+            return f"outside {start}"
+        base = folder = Path(os.path.abspath(start))
+        for part in rel.parts[:-1]:
+            folder = folder / part
+            reason = self.skip_folder(folder)
+            if reason is not None:
+                return reason
+        reason = self.skip_file(path)
+        if reason is not None:
+            return reason
+        if self.git_ignored([base / rel], base):
+            return "ignored by git"
+        return None
+
+
+def library_code(path: Path) -> bool:
+    """Whether `path` lies in installed packages (site-packages, dist-packages)."""
+    return any(part in LIBRARY_DIRS for part in Path(os.path.abspath(path)).parts)
 
 
 def _is_virtualenv(directory: Path) -> bool:
@@ -98,7 +184,7 @@ def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: b
     relative to the working directory or to the project root (the config file's folder)."""
     files: dict[Path, SourceFile] = {}
     problems: list[str] = []
-    bases = [cwd] if root is None or root.resolve() == cwd.resolve() else [cwd, root]
+    policy = FilePolicy.create(excludes, cwd, root, respect_gitignore)
     for given in paths:
         if not given.exists() and not given.is_symlink():
             problems.append(f"{given}: no such file or directory")
@@ -107,7 +193,7 @@ def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: b
             rel = display_path(given, cwd)
             # Explicit paths are linted even when excluded, unless --force-exclude (pre-commit
             # passes every staged file, including those the config excludes).
-            if force_exclude and (excluded(given, excludes, bases) or _in_skipped_dir(rel)):
+            if force_exclude and policy.skip_given(given, rel) is not None:
                 continue
             files.setdefault(given.resolve() if given.exists() else given, SourceFile(given, rel))
             continue
@@ -127,7 +213,7 @@ def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: b
             keep = []
             for d in sorted(dirnames):
                 sub = folder_path / d
-                if d in SKIP_DIRS or d.endswith(".egg-info") or excluded(sub, excludes, bases) or _is_virtualenv(sub):
+                if policy.skip_folder(sub) is not None:
                     continue
                 keep.append(d)
             dirnames[:] = keep
@@ -135,14 +221,14 @@ def discover(paths: list[Path], excludes: list[str], cwd: Path, force_exclude: b
                 if not name.endswith(SOURCE_SUFFIXES):
                     continue
                 path = folder_path / name
-                if not _is_regular(path) or excluded(path, excludes, bases):
+                if not _is_regular(path) or policy.skip_file(path) is not None:
                     continue
                 resolved = path.resolve()
                 if resolved not in files:
                     files[resolved] = SourceFile(path, display_path(path, cwd))
                     walked.append(path)
-        if respect_gitignore and walked:
-            ignored = _git_ignored(walked, given)
+        if walked:
+            ignored = policy.git_ignored(walked, given)
             if ignored:
                 files = {k: v for k, v in files.items() if v.path not in ignored}
     return sorted(files.values(), key=lambda f: f.display), problems
@@ -187,9 +273,14 @@ def read_bytes(path: Path, max_size: int) -> bytes:
         raise ReadError("io", "is a directory") from None
     except OSError as exc:
         raise ReadError("io", exc.strerror or str(exc)) from None  # KC902 says "Cannot read file: "
-    if len(data) > max_size:
-        raise ReadError("too-large", f"file is larger than max-file-size ({max_size} bytes); skipped")
+    check_size(len(data), max_size)
     return data
+
+
+def check_size(size: int, max_size: int) -> None:
+    """Files (and editor buffers) over max-file-size are not linted: raise ReadError("too-large")."""
+    if size > max_size:
+        raise ReadError("too-large", f"file is larger than max-file-size ({max_size} bytes); skipped")
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -16,16 +15,9 @@ from typing import Optional
 import libcst as cst
 
 from kerascheck.finding import Edit, Finding
+from kerascheck.text import line_starts, split_keepends
 
 MAX_PASSES = 10
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for m in _NEWLINE.finditer(text):
-        starts.append(m.end())
-    return starts
 
 
 def _offset(starts: list[int], text: str, line: int, column: int) -> Optional[int]:
@@ -37,7 +29,7 @@ def _offset(starts: list[int], text: str, line: int, column: int) -> Optional[in
 
 def apply_edits(text: str, edits: list[Edit]) -> Optional[str]:
     """The text with the edits applied, or None if an edit does not fit the text."""
-    starts = _line_starts(text)
+    starts = line_starts(text)
     spans = []
     for e in edits:
         a, b = _offset(starts, text, e.line, e.column), _offset(starts, text, e.end_line, e.end_column)
@@ -61,7 +53,7 @@ def wanted(f: Finding, unsafe: bool) -> bool:
 
 def fix_text(text: str, findings: list[Finding], unsafe: bool) -> tuple[str, int]:
     """Apply the non-overlapping fixes of one lint pass; (new text, fixes applied)."""
-    starts = _line_starts(text)
+    starts = line_starts(text)
     taken: list[tuple[int, int]] = []
     chosen: list[Edit] = []
     applied = 0
@@ -183,7 +175,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+    lines = difflib.unified_diff(split_keepends(before), split_keepends(after),
                                  fromfile=f"a/{path}", tofile=f"b/{path}")
     # A last line without a line break (the norm in notebook cells) gets git's marker, not a glued line.
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

@@ -21,14 +21,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from kerascheck.finding import Edit, Finding, Fix
+from kerascheck.text import line_starts, source_lines
 
 _MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)")
 _ASSIGN_MAGIC = re.compile(r"^(\s*)[\w.,\s]+=\s*[%!]")
 _HELP = re.compile(r"^(\s*)[\w.]+\?\??\s*$")
 # Cell magics whose body is still Python.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
-# Only line breaks Python itself recognises (str.splitlines also splits on \x0c, U+2028...).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class NotebookError(Exception):
@@ -61,15 +60,8 @@ class Notebook:
 
     def masked_lines(self, cell: int) -> list[str]:
         """The cell's original lines that were masked (magics, shell escapes), in order."""
-        originals = _split(self.sources.get(cell, ""))
+        originals = source_lines(self.sources.get(cell, ""))
         return [originals[self.lines[n - 1][1] - 1] for n in sorted(self.masked) if self.lines[n - 1][0] == cell]
-
-
-def _split(text: str) -> list[str]:
-    lines = _LINE_BREAK.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def _cell_source(cell: dict) -> str:
@@ -213,7 +205,7 @@ def from_sources(sources: dict[int, str]) -> Notebook:
     dedent: dict[int, int] = {}
     broken: dict[int, tuple[int, int, str]] = {}
     for number in sorted(sources):
-        lines = _split(sources[number])
+        lines = source_lines(sources[number])
         shown_lines, cut, error = _cell(lines)
         if error is not None:
             # Left out whole: the other cells are linted as if it were not there.
@@ -346,7 +338,7 @@ class SourceMap:
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        self._starts = [0] + [m.end() for m in _LINE_BREAK.finditer(raw)]
+        self._starts = line_starts(raw)
         self._cells: dict[int, tuple[str, list[int], list[int], list[int], int]] = {}
         self.indices: dict[int, int] = {}  # code cell number -> 0-based index in `cells`
         try:
@@ -400,7 +392,7 @@ class SourceMap:
 
     def _char(self, cell: int, line: int, column: int) -> Optional[int]:
         text = self._cells[cell][0]
-        starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        starts = line_starts(text)
         if not 1 <= line <= len(starts):
             return None
         return min(max(starts[line - 1] + column - 1, 0), len(text))

@@ -10,6 +10,8 @@
   action `source.fixAll.kerascheck` (safe fixes only). Hover on a `# noqa: KC…` code explains the rule.
 - Settings come from the nearest `pyproject.toml` with `[tool.kerascheck]`, searched from the file's
   folder (the workspace root for unsaved buffers), re-read when it changes. Runtime mode never runs here.
+- A buffer gets diagnostics when `kerascheck --show-files` in its workspace folder would list its file
+  (files.FilePolicy: excludes, .gitignore, virtualenvs, build folders...), and never in installed packages.
 - A malformed request is answered with an error and the server keeps serving; an exception inside the
   linter becomes a KC903 diagnostic, never a dead server.
 - `exit` ends the process with 0 after `shutdown`, else 1 (LSP). A client that goes away (EOF on stdin)
@@ -21,20 +23,15 @@ Run it with `kerascheck server` or `python -m kerascheck.server`.
 from __future__ import annotations
 
 import asyncio
-import bisect
-import io
 import logging
 import os
-import re
 import sys
 import threading
-import tokenize
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
@@ -45,91 +42,33 @@ from pygls.uris import to_fs_path
 from kerascheck import __version__, noqa
 from kerascheck.catalogue import RuleMeta, load_catalogue
 from kerascheck.config import ConfigError, Settings, load_settings
-from kerascheck.finding import Edit, Finding, Fix, error_finding
+from kerascheck.files import ReadError, check_size
+from kerascheck.finding import Edit, Finding, error_finding
 from kerascheck.output import lsp as lsp_output
+from kerascheck.text import UTF16, LineIndex, from_units, split_keepends, to_units
 
 logger = logging.getLogger("kerascheck.server")
 
 DEBOUNCE = 0.150  # seconds between the last keystroke and the lint of a changed buffer
 FIX_ALL_KIND = "source.fixAll.kerascheck"
 FIX_ALL_TITLE = "Fix all auto-fixable kerascheck problems"
-FIX_ALL_ROUNDS = 10  # fixes can enable other fixes: re-lint and re-apply until stable, at most this often
 NO_NOQA = {"KC901", "KC904"}  # a syntax error is fixed, not ignored; an unused noqa is removed, not ignored
-LINE_BREAK = lsp_output._LINE_BREAK  # the line breaks LSP recognises: \r\n, \r, \n
-UTF8, UTF16, UTF32 = (lsp.PositionEncodingKind.Utf8, lsp.PositionEncodingKind.Utf16,
-                      lsp.PositionEncodingKind.Utf32)
 PYTHON_SUFFIXES = (".py", ".pyi")
-LIBRARY_DIRS = {"site-packages", "dist-packages"}
-_CODE_RE = re.compile(r"[A-Za-z]+[0-9]+")
+SETTINGS_FILES = ("pyproject.toml", "/.gitignore")  # a change re-lints every open buffer
 
 
 # ------------------------------------------------------------------------------------------------
 # Positions: findings are 1-based (line, column) in code points; LSP is 0-based in the negotiated
 # encoding's code units.
 # ------------------------------------------------------------------------------------------------
-def to_units(line: Optional[str], index: int, encoding: str) -> int:
-    """Code units (in `encoding`) before the 0-based code-point `index` of `line`."""
-    if encoding == UTF16:
-        return lsp_output.utf16_character(line, index + 1)
-    if line is None or encoding == UTF32:
-        return index
-    head = line[:index]
-    return len(head.encode("utf-8", "surrogatepass")) + (index - len(head))
-
-
-def _units_of(char: str, encoding: str) -> int:
-    cp = ord(char)
-    if encoding == UTF16:
-        return 2 if cp > 0xFFFF else 1
-    return 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
-
-
-def from_units(line: str, units: int, encoding: str) -> int:
-    """The 0-based code-point index of the code-unit offset `units`; past the end means the end (LSP)."""
-    if encoding == UTF32:
-        return min(units, len(line))
-    count = 0
-    for i, char in enumerate(line):
-        if count >= units:
-            return i
-        count += _units_of(char, encoding)
-    return len(line)
-
-
-class TextIndex:
-    """Line starts of a text, split the way LSP splits lines."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0]
-        self.ends: list[int] = []
-        for m in LINE_BREAK.finditer(text):
-            self.ends.append(m.start())
-            self.starts.append(m.end())
-        self.ends.append(len(text))
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def line(self, index: int) -> str:
-        return self.text[self.starts[index]:self.ends[index]]
-
-    @property
-    def lines(self) -> list[str]:
-        return [self.line(i) for i in range(len(self))]
+class TextIndex(LineIndex):
+    """A text's lines (split the way LSP splits them), with LSP positions in a negotiated encoding."""
 
     def offset(self, pos: lsp.Position, encoding: str) -> int:
         """Code-point offset of an LSP position, clamped to the text (for edits sent by the client)."""
         if pos.line >= len(self):
             return len(self.text)
         return self.starts[pos.line] + from_units(self.line(pos.line), pos.character, encoding)
-
-    def offset_1based(self, line: int, column: int) -> int:
-        """Code-point offset of a Finding/Edit position (1-based line and code-point column), clamped."""
-        if line > len(self):
-            return len(self.text)
-        i = max(line - 1, 0)
-        return min(self.starts[i] + max(column - 1, 0), self.ends[i])
 
     def position(self, line: int, column: int, encoding: str) -> lsp.Position:
         """LSP position of a 1-based (line, code-point column), clamped to the text."""
@@ -142,7 +81,7 @@ class TextIndex:
         return lsp.Position(i, to_units(text, min(max(column - 1, 0), len(text)), encoding))
 
     def position_at(self, offset: int, encoding: str) -> lsp.Position:
-        i = max(bisect.bisect_right(self.starts, offset) - 1, 0)
+        i = self.line_of(offset)
         return lsp.Position(i, to_units(self.line(i), min(offset - self.starts[i], len(self.line(i))), encoding))
 
     def check(self, pos: lsp.Position, uri: str) -> None:
@@ -268,13 +207,12 @@ class SettingsResolver:
 # ------------------------------------------------------------------------------------------------
 def to_diagnostic(f: Finding, index: TextIndex, encoding: str, catalogue: dict[str, RuleMeta],
                   converter: Any, stale: bool = False) -> lsp.Diagnostic:
-    raw = lsp_output._diagnostic(f, SimpleNamespace(catalogue=catalogue), None)
     start = index.position(f.line, f.column, encoding)
     end = index.position(f.end_line, f.end_column, encoding)
     if (end.line, end.character) < (start.line, start.character):
         end = start
-    raw["range"] = {"start": {"line": start.line, "character": start.character},
-                    "end": {"line": end.line, "character": end.character}}
+    raw = lsp_output.diagnostic(f, catalogue, {"line": start.line, "character": start.character},
+                                {"line": end.line, "character": end.character})
     if stale:
         raw["data"]["stale"] = True
     if f.code == "KC904":
@@ -287,33 +225,11 @@ def text_edit(edit: Edit, index: TextIndex, encoding: str) -> lsp.TextEdit:
                                   index.position(edit.end_line, edit.end_column, encoding)), edit.content)
 
 
-def apply_fixes(text: str, fixes: Iterable[Fix]) -> str:
-    """Apply every fix whose edits overlap no edit of an earlier fix (in the order given)."""
-    index = TextIndex(text)
-    taken: list[tuple[int, int, str]] = []
-    for fix in fixes:
-        spans = [(index.offset_1based(e.line, e.column), index.offset_1based(e.end_line, e.end_column), e.content)
-                 for e in fix.edits]
-        if any(s > e for s, e, _ in spans):
-            continue
-        if any(s < te and ts < e or (s == e == ts == te) for s, e, _ in spans for ts, te, _ in taken):
-            continue
-        taken += spans
-    for start, end, content in sorted(taken, key=lambda t: (t[0], t[1]), reverse=True):
-        text = text[:start] + content + text[end:]
-    return text
-
-
-def _lines_keepends(text: str) -> list[str]:
-    index = TextIndex(text)
-    return [text[index.starts[i]:index.starts[i + 1]] for i in range(len(index) - 1)] + [text[index.starts[-1]:]]
-
-
 def minimal_edit(old: str, new: str, encoding: str) -> Optional[lsp.TextEdit]:
     """One TextEdit turning `old` into `new`, trimmed to the whole lines that changed."""
     if old == new:
         return None
-    a, b = _lines_keepends(old), _lines_keepends(new)
+    a, b = split_keepends(old), split_keepends(new)
     head = 0
     while head < min(len(a), len(b)) and a[head] == b[head]:
         head += 1
@@ -328,58 +244,6 @@ def minimal_edit(old: str, new: str, encoding: str) -> Optional[lsp.TextEdit]:
                         new[start:len(new) - new_tail])
 
 
-def _token_lines(text: str) -> tuple[Optional[set[int]], dict[int, int]]:
-    """(lines whose end lies inside a multi-line token such as a triple-quoted string, or None when the
-    text does not tokenize; the first line of the logical line for each continuation line)."""
-    unsafe: set[int] = set()
-    starts: dict[int, int] = {}
-    skip = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER, tokenize.COMMENT}
-    logical: Optional[int] = None
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
-            if tok.type not in skip and tok.start[0] < tok.end[0]:
-                unsafe.update(range(tok.start[0], tok.end[0]))
-            if tok.type == tokenize.NEWLINE:
-                if logical is not None:
-                    for ln in range(logical + 1, tok.end[0] + 1):
-                        starts[ln] = logical
-                logical = None
-            elif tok.type not in skip and logical is None:
-                logical = tok.start[0]
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        return None, {}
-    return unsafe, starts
-
-
-def noqa_edit(text: str, index: TextIndex, finding: Finding) -> Optional[tuple[int, int, int, str]]:
-    """Where to write `# noqa: CODE` for a finding: (1-based line, 0-based start, end code points,
-    replacement), on the reported line or the first line of its statement; None when neither is safe."""
-    unsafe, starts = _token_lines(text)
-    candidates = [finding.line]
-    if starts.get(finding.line, finding.line) != finding.line:
-        candidates.append(starts[finding.line])
-    for ln in candidates:
-        if not 1 <= ln <= len(index):
-            continue
-        line = index.line(ln - 1)
-        if unsafe is not None and ln in unsafe:
-            continue
-        if line.rstrip().endswith("\\") or not line.strip():
-            continue
-        m = noqa.LINE_RE.search(line)
-        if m is not None and not noqa.FILE_RE.search(line):
-            if m.group("codes") is None:
-                continue  # a bare `# noqa` already covers every code
-            codes = [c.upper() for c in _CODE_RE.findall(m.group("codes"))]
-            if finding.code in codes:
-                continue
-            end = m.end("codes")
-            return ln, end, end, f", {finding.code}"
-        stripped = len(line.rstrip())
-        return ln, stripped, len(line), f"  # noqa: {finding.code}"
-    return None
-
-
 def hover_markdown(meta: RuleMeta) -> str:
     status = " (removed)" if meta.removed else ""
     head = f"**{meta.code}** `{meta.name}`{status} · {meta.severity}\n\n{meta.summary}\n\n[Documentation]({meta.url})"
@@ -388,19 +252,6 @@ def hover_markdown(meta: RuleMeta) -> str:
 
 def hover_plaintext(meta: RuleMeta) -> str:
     return f"{meta.code} {meta.name} ({meta.severity})\n\n{meta.summary}\n\n{meta.url}"
-
-
-def find_noqa_code(line: str, column: int) -> Optional[tuple[str, int, int]]:
-    """The code (and its code-point span) under `column` in a `# noqa: …` or `# kerascheck: noqa: …`."""
-    for regex in (noqa.FILE_RE, noqa.LINE_RE):
-        for m in regex.finditer(line):
-            if m.group("codes") is None:
-                continue
-            base = m.start("codes")
-            for cm in _CODE_RE.finditer(m.group("codes")):
-                if base + cm.start() <= column <= base + cm.end():
-                    return cm.group().upper(), base + cm.start(), base + cm.end()
-    return None
 
 
 def _safe(f: Finding) -> bool:
@@ -473,6 +324,7 @@ class KerascheckServer(LanguageServer):
         self.docs: dict[str, Document] = {}
         self.states: dict[str, LintState] = {}
         self.last_good: dict[str, tuple[str, list[Finding]]] = {}
+        self.skips: dict[tuple, tuple[Optional[str]]] = {}  # skip_reason's answers
         self.pending: dict[str, asyncio.Task] = {}
         self.inflight: dict[str, tuple[str, Document, asyncio.Future]] = {}
         self.encoding: str = UTF16
@@ -532,7 +384,8 @@ class KerascheckServer(LanguageServer):
         watch = caps.did_change_watched_files if caps else None
         if watch is not None and watch.dynamic_registration:
             options = lsp.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")])
+                watchers=[lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+                          lsp.FileSystemWatcher(glob_pattern="**/.gitignore")])
             registration = lsp.Registration(id="kerascheck-pyproject", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                                             register_options=options)
             try:
@@ -569,7 +422,7 @@ class KerascheckServer(LanguageServer):
             return doc
         path = self.path_of(uri)
         if path is not None and path.is_file():
-            from kerascheck.files import ReadError, decode
+            from kerascheck.files import decode
 
             try:
                 text, _ = decode(path.read_bytes())
@@ -592,26 +445,43 @@ class KerascheckServer(LanguageServer):
         folder, root = self.folder_for(doc.uri)
         stamp, settings, linter, error = self.resolver.resolve(folder, root)
         path = self.path_of(doc.uri)
-        skip = False
         if path is None:
             display = doc.uri.rsplit("/", 1)[-1] or "untitled.py"
             skip = doc.language_id != "python"
         else:
             try:
                 display = path.resolve().relative_to(settings.root.resolve()).as_posix()
-                inside = True
             except (ValueError, OSError):
-                display, inside = path.as_posix(), False
-            from kerascheck.files import SKIP_DIRS, matches_any
-
-            if doc.language_id != "python" and not path.name.endswith(PYTHON_SUFFIXES):
-                skip = True
-            elif inside and (matches_any(display, settings.excludes())
-                             or any(part in SKIP_DIRS for part in display.split("/")[:-1])):
-                skip = True
-            elif any(part in LIBRARY_DIRS for part in path.parts):
-                skip = True
+                display = path.as_posix()
+            skip = self.skip_reason(doc, path, settings, root, stamp) is not None
         return Context(settings, linter, display, skip, error), stamp
+
+    def skip_reason(self, doc: Document, path: Path, settings: Settings, root: Path, stamp: tuple) -> Optional[str]:
+        """Why the buffer gets no diagnostics (None: it is linted): exactly the files `kerascheck
+        --show-files` run in the workspace folder would not list (files.FilePolicy), plus buffers that
+        are not Python and installed library code. Remembered per document (it may ask git) until the
+        document is reopened or the settings, workspace folders or a .gitignore change."""
+        from kerascheck.files import FilePolicy, library_code
+
+        key = (doc.uri, doc.language_id, stamp)
+        hit = self.skips.get(key)  # the event loop may clear the cache meanwhile: one lookup
+        if hit is not None:
+            return hit[0]
+        if doc.language_id != "python" and not path.name.endswith(PYTHON_SUFFIXES):
+            reason: Optional[str] = "not a Python file"
+        elif library_code(path):
+            reason = "installed library code"
+        else:
+            # The walk starts at the workspace folder holding the file; a file outside every
+            # workspace folder is walked to from its project root (or its own folder).
+            start = root
+            if not any(_is_within(path, r) for r in self.roots) and _is_within(path, settings.root):
+                start = settings.root
+            reason = FilePolicy.create(settings.excludes(), start, settings.root).skip(path, start)
+        if reason is not None:
+            logger.info("not linting %s: %s", doc.uri, reason)
+        self.skips[key] = (reason,)
+        return reason
 
     # -- linting (runs on the lint thread) ----------------------------------------------------------
     def lint_sync(self, doc: Document, text: Optional[str] = None) -> tuple[list[Finding], list[str], tuple]:
@@ -627,11 +497,10 @@ class KerascheckServer(LanguageServer):
                 notices.append(ctx.error)
             if ctx.skip:
                 return [], notices, stamp
-            size = len(text.encode("utf-8", "surrogatepass"))
-            if size > ctx.settings.max_file_size:
-                f = self._meta("KC902", display, ctx.linter.enabled,
-                               f"file is larger than max-file-size ({ctx.settings.max_file_size} bytes); skipped")
-                return ([f] if f else []), notices, stamp
+            try:
+                check_size(len(text.encode("utf-8", "surrogatepass")), ctx.settings.max_file_size)
+            except ReadError as err:  # reported as the CLI reports a file over max-file-size
+                return ctx.linter.lint_error(display, err).findings, notices, stamp
             if doc.reparser is None:
                 from kerascheck.reparse import Reparser  # imports libcst: not before the first lint
 
@@ -758,6 +627,7 @@ class KerascheckServer(LanguageServer):
     def relint_all(self) -> None:
         self.generation += 1
         self.resolver.invalidate()
+        self.skips = {}
         self.states.clear()
         if self.pull:
             if self.refresh_support:
@@ -770,6 +640,7 @@ class KerascheckServer(LanguageServer):
     def did_open(self, params: lsp.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         self.docs[item.uri] = Document(item.uri, item.text, item.version, item.language_id or "python")
+        self.skips = {k: v for k, v in self.skips.items() if k[0] != item.uri}
         self.states.pop(item.uri, None)
         self.last_good.pop(item.uri, None)
         self.schedule(item.uri, 0)
@@ -791,7 +662,7 @@ class KerascheckServer(LanguageServer):
 
     def did_save(self, params: lsp.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if uri.endswith("pyproject.toml"):
+        if uri.endswith(SETTINGS_FILES):
             self.relint_all()
             return
         if uri in self.docs:
@@ -840,7 +711,7 @@ class KerascheckServer(LanguageServer):
                     edit=self.workspace_edit(doc, state.version, [text_edit(e, index, self.encoding) for e in f.fix.edits])))
             if f.code in NO_NOQA:
                 continue
-            where = noqa_edit(text, index, f)
+            where = noqa.placement(text, index, f.line, f.code)
             if where is None:
                 continue
             ln, start, end, content = where
@@ -888,18 +759,23 @@ class KerascheckServer(LanguageServer):
         return not any(g.code == f.code and g.message == f.message for g in after)
 
     async def fix_all(self, doc: Document, text: str, findings: list[Finding]) -> str:
-        for _ in range(FIX_ALL_ROUNDS):
-            fixes = [f.fix for f in findings if _safe(f)]
-            if not fixes:
-                break
-            new = apply_fixes(text, fixes)
-            if new == text:
-                break
-            findings = await self.run_lint(doc, new)
-            if any(f.code == "KC901" for f in findings):
-                break  # never hand back a fix that breaks the file
-            text = new
-        return text
+        """The text `kerascheck --fix` would write for this buffer (fix.fix_source, safe fixes only),
+        re-linted with the buffer's own settings on the lint thread."""
+        from kerascheck.fix import fix_source  # imports libcst: not before the first lint
+
+        notices: list[str] = []
+
+        def lint(new: str) -> list[Finding]:
+            found, said, _ = self.lint_sync(doc, new)
+            notices.extend(said)
+            return found
+
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self.lint_pool, fix_source, lint, text, findings, False)
+        self.notify(notices)
+        if result.problem:
+            logger.warning("fix all for %s: %s", doc.uri, result.problem)
+        return result.text
 
     def workspace_edit(self, doc: Document, version: Optional[int], edits: list[lsp.TextEdit]) -> lsp.WorkspaceEdit:
         if self.document_changes:
@@ -914,7 +790,7 @@ class KerascheckServer(LanguageServer):
         index.check(pos, doc.uri)
         line = index.line(pos.line)
         column = from_units(line, pos.character, self.encoding)
-        found = find_noqa_code(line, column)
+        found = noqa.code_at(line, column)
         if found is None:
             return None
         code, start, end = found
@@ -996,7 +872,7 @@ def create_server(config: Optional[Path] = None, debounce: float = DEBOUNCE) -> 
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: KerascheckServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-        if any(c.uri.endswith("pyproject.toml") for c in params.changes):
+        if any(c.uri.endswith(SETTINGS_FILES) for c in params.changes):
             ls.relint_all()
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)

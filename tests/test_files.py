@@ -282,3 +282,42 @@ def test_explicit_looping_symlink_is_kept_to_be_reported(tmp_path):
     # from another folder the display path takes the resolve() branch, which raises on a loop
     files, problems = discover([tmp_path / "self.py"], [], elsewhere, force_exclude=False)
     assert [f.display for f in files] == [(tmp_path / "self.py").as_posix()] and problems == []
+
+
+# --- one policy: discovery and single-path decisions agree ------------------------------------------
+
+@needs_git
+def test_policy_skip_says_no_exactly_for_the_files_the_walk_leaves_out(tree):
+    """FilePolicy.skip(path, start), asked about one file (the editor server asks it), answers as the
+    walk behind --show-files does: for every source file in the tree, linted iff listed."""
+    from kerascheck.files import SOURCE_SUFFIXES, FilePolicy
+
+    touch(tree, "ignored/gen.py", "data/excluded.py", "pkg/excluded_too.py", "deep/a/b/c.py")
+    (tree / ".gitignore").write_text("ignored/\nc.py\n", encoding="utf-8")
+    git(tree, "init", "-q")
+    excludes = ["data", "excluded_too.py"]
+    listed = show_files(tree, *[a for e in excludes for a in ("--exclude", e)])
+    assert listed == ["env/cartpole.py", "pkg/__init__.py", "pkg/model.py", "stubs.pyi", "train.py"]
+    policy = FilePolicy.create(excludes, tree)
+    every = [p for p in tree.rglob("*") if p.is_file() and p.name.endswith(SOURCE_SUFFIXES)]
+    decided = {p.relative_to(tree).as_posix(): policy.skip(p, tree) for p in every}
+    assert sorted(rel for rel, why in decided.items() if why is None) == listed
+    assert decided["ignored/gen.py"] == "ignored by git" and decided["deep/a/b/c.py"] == "ignored by git"
+    assert decided["myvenv/lib/site.py"] == "myvenv/ is a virtualenv"
+    assert decided["kerascheck.egg-info/x.py"] == "kerascheck.egg-info/ is packaging metadata"
+    assert decided["data/excluded.py"] == "data/ is excluded" and decided["pkg/excluded_too.py"] == "excluded"
+    assert decided["build/lib/train.py"] == "build/ is never linted"
+    assert policy.skip(tree.parent / "elsewhere.py", tree) is not None
+    assert FilePolicy.create(excludes, tree, respect_gitignore=False).skip(tree / "ignored" / "gen.py", tree) is None
+
+
+def test_library_code_and_the_size_limit():
+    from kerascheck.files import ReadError, check_size, library_code
+
+    assert library_code(Path("/usr/lib/python3/dist-packages/keras/models.py"))
+    assert library_code(Path("/x/.venv/lib/python3.11/site-packages/keras/models.py"))
+    assert not library_code(Path("/home/me/project/train.py"))
+    check_size(10, 10)
+    with pytest.raises(ReadError, match=r"larger than max-file-size \(10 bytes\)") as err:
+        check_size(11, 10)
+    assert err.value.kind == "too-large"

@@ -224,3 +224,15 @@ def test_fix_reaching_into_another_cell_or_a_magic_is_dropped():
     assert notebook.to_cell(nb, finding(Edit(2, 1, 2, 2, ""))).fix is None  # the !pip line
     assert notebook.to_cell(nb, finding(Edit(7, 1, 7, 2, ""))).fix is None  # inside %%bash
     assert notebook.to_cell(nb, finding(Edit(9, 1, 10, 1, ""))).fix is None  # past the end
+
+
+def test_diff_splits_lines_where_python_does():
+    """A form feed (or U+2028) inside a line is not a line break: the diff shows one changed line, and
+    only a real last line without a break gets git's marker."""
+    from kerascheck.fix import unified_diff
+
+    before = "x = 1\x0c  # page\ny = 2\u2028\nz = 3"
+    after = before.replace("z = 3", "z = 4")
+    assert unified_diff("t.py", before, after) == (
+        "--- a/t.py\n+++ b/t.py\n@@ -1,3 +1,3 @@\n x = 1\x0c  # page\n y = 2\u2028\n-z = 3\n"
+        "\\ No newline at end of file\n+z = 4\n\\ No newline at end of file\n")

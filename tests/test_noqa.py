@@ -175,3 +175,35 @@ def test_unused_noqa_in_a_file_without_keras(lint):
 def test_unused_noqa_line_numbers_after_a_form_feed(lint):
     source = "import keras\n\f\n" + ONE_LINE + "  # noqa: KC201\n"
     assert [(f.line, f.code) for f in lint(source, select=["KC201", "KC9"])] == []
+
+
+def test_placement_of_a_new_noqa_comment():
+    """Where the editor's "Ignore KC201 with `# noqa`" writes: the reported line, else the first line
+    of its statement; appended to an existing `# noqa: X`; never inside a string or after a backslash."""
+    from kerascheck.noqa import placement
+    from kerascheck.text import LineIndex
+
+    def where(text, line, code="KC201"):
+        return placement(text, LineIndex(text), line, code)
+
+    assert where("x = 1\n", 1) == (1, 5, 5, "  # noqa: KC201")
+    assert where("x = 1   \n", 1) == (1, 5, 8, "  # noqa: KC201")  # trailing blanks replaced
+    assert where("x = 1  # noqa: E501\n", 1) == (1, 19, 19, ", KC201")
+    assert where("x = 1  # NOQA: kc201\n", 1) is None  # already there (codes are case-insensitive)
+    assert where("x = 1  # noqa\n", 1) is None  # a bare noqa covers every code
+    assert where("x = (1 +\n     2)\n", 2) == (2, 7, 7, "  # noqa: KC201")
+    in_string = 'x = f("""\nabc""",\n  y)\n'
+    assert where(in_string, 1) is None  # line 1 ends inside the string: a comment there would be text
+    assert where(in_string, 2) == (2, 7, 7, "  # noqa: KC201")
+    assert where("x = 1 + \\\n    2\n", 1) is None  # after a backslash a comment ends the statement
+    assert where("x = 1\n", 7) is None
+
+
+def test_code_under_the_cursor():
+    from kerascheck.noqa import code_at
+
+    line = "x = 1  # noqa: E501, kc201"
+    assert code_at(line, line.index("kc201") + 2) == ("KC201", 21, 26)
+    assert code_at(line, line.index("E501")) == ("E501", 15, 19)
+    assert code_at(line, 2) is None and code_at("x  # noqa", 5) is None
+    assert code_at("# kerascheck: noqa: KC101", 22) == ("KC101", 20, 25)

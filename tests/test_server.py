@@ -420,6 +420,39 @@ async def test_settings_come_from_the_workspace_pyproject(client: LanguageClient
     await wait_for(lambda: codes(client, uri) == ["KC201"], "KC201 with the default settings")
 
 
+@pytest.mark.asyncio
+async def test_diagnostics_for_exactly_the_files_show_files_lists(client: LanguageClient, tmp_path: Path):
+    """The editor lints a buffer when `kerascheck --show-files` in the workspace would list its file: not
+    when git ignores it, it sits in a virtualenv, an excluded folder, `*.egg-info` or build/."""
+    import shutil
+    import subprocess
+
+    from helpers import env_with_checkout
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    rels = ["train.py", "pkg/model.py", "pkg/scratch.py", "generated/gen.py", "myvenv/lib/site.py",
+            "data/raw.py", "kc.egg-info/x.py", "build/lib/b.py", "stubs.pyi"]
+    for rel in rels:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(BUGGY, encoding="utf-8")
+    (tmp_path / "myvenv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (tmp_path / ".gitignore").write_text("generated/\nscratch.py\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.kerascheck]\nextend-exclude = ["data"]\n', encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
+    shown = subprocess.run([sys.executable, "-m", "kerascheck", "--show-files", "--no-cache"], cwd=tmp_path,
+                           capture_output=True, text=True, env=env_with_checkout())
+    assert shown.returncode == 0, shown.stderr
+    listed = sorted(shown.stdout.splitlines())
+    assert listed == ["pkg/model.py", "stubs.pyi", "train.py"]
+
+    uris = {rel: open_doc(client, tmp_path / rel, BUGGY) for rel in rels}
+    await wait_for(lambda: all(uri in client.diagnostics for uri in uris.values()), "a publish for every file")
+    linted = sorted(rel for rel, uri in uris.items() if codes(client, uri) == ["KC201"])
+    assert linted == listed
+    assert all(codes(client, uri) == [] for rel, uri in uris.items() if rel not in listed)
+
+
 # -- in process -----------------------------------------------------------------------------------
 def _finding(code="KC201", line=1, column=1, end_line=1, end_column=2, fix=None):
     from kerascheck.finding import Finding
@@ -427,15 +460,19 @@ def _finding(code="KC201", line=1, column=1, end_line=1, end_column=2, fix=None)
     return Finding("t.py", line, column, end_line, end_column, code, "name", "warning", "message", fix)
 
 
-def test_apply_fixes_skips_overlaps_and_minimal_edit_keeps_unchanged_lines():
+def test_fix_text_skips_overlaps_and_minimal_edit_keeps_unchanged_lines():
+    """The editor's fix-all applies fixes with fix.py's one function (as --fix does)."""
     from kerascheck.finding import Edit, Fix
-    from kerascheck.server import apply_fixes, minimal_edit
+    from kerascheck.fix import fix_text
+    from kerascheck.server import minimal_edit
 
     text = "a = 1\nb = 22\nc = 3\n"
     fixes = [Fix("one", "safe", (Edit(2, 5, 2, 7, "2"),)),
              Fix("overlapping", "safe", (Edit(2, 6, 2, 7, "9"),)),
              Fix("two", "safe", (Edit(3, 5, 3, 6, "4"),))]
-    new = apply_fixes(text, fixes)
+    new, applied = fix_text(text, [_finding(line=e.line, column=e.column, fix=fx) for fx in fixes for e in fx.edits],
+                            unsafe=False)
+    assert applied == 2
     assert new == "a = 1\nb = 2\nc = 4\n"
     edit = minimal_edit(text, new, "utf-16")
     assert (edit.range.start.line, edit.range.start.character, edit.range.end.line, edit.range.end.character) == (1, 0, 3, 0)
@@ -444,7 +481,11 @@ def test_apply_fixes_skips_overlaps_and_minimal_edit_keeps_unchanged_lines():
 
 
 def test_noqa_placement_avoids_multiline_strings():
-    from kerascheck.server import TextIndex, noqa_edit
+    from kerascheck.noqa import placement
+    from kerascheck.server import TextIndex
+
+    def noqa_edit(text, index, f):
+        return placement(text, index, f.line, f.code)
 
     text = 'x = f("""\nabc""", y)\n'
     f = _finding(line=2)

@@ -9,8 +9,8 @@ import re
 
 from kerascheck.output import Report
 from kerascheck.terminal import paint
+from kerascheck.text import LINE_BREAK
 
-_NEWLINES = re.compile(r"\r\n|\r|\n")
 # A sentence ends at . ! or ? followed by a space and a capital, a backtick or a quote...
 # (The full stop may sit inside the closing backtick or quote of a quoted error.)
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][`\"')]))\s+(?=[A-Z`\"'(])")
@@ -31,7 +31,7 @@ def render(report: Report) -> str:
     lines = []
     for f in report.findings:
         # One finding per line is the contract (grep, editors' error parsers): fold any line breaks.
-        message = first_sentence(_NEWLINES.sub(" ", f.message))
+        message = first_sentence(LINE_BREAK.sub(" ", f.message))
         verdict = f" [runtime: {f.runtime['status']}]" if f.runtime and f.runtime.get("status") else ""
         lines.append(f"{paint(f.location(), 'path', report.color)}: {paint(f.code, 'code', report.color)} "
                      f"{message}{verdict}")

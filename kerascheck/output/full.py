@@ -18,25 +18,16 @@ line, tabs, wide characters and control characters all degrade to a smaller fram
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Optional
 
 from kerascheck.finding import Finding
 from kerascheck.output import Report
 from kerascheck.terminal import paint
+from kerascheck.text import source_lines
 
 CONTEXT = 2  # lines of source shown before and after the reported line
 TAB_WIDTH = 4
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def split_lines(source: str) -> list[str]:
-    """Split on the line breaks Python's tokenizer knows (not str.splitlines's \\f, \\x1c, \\u2028…)."""
-    lines = _LINE_BREAK.split(source)
-    if lines and lines[-1] == "":
-        lines.pop()  # the text after the final newline is not a line
-    return lines
 
 
 def _char_width(ch: str) -> int:
@@ -78,7 +69,7 @@ def _display_col(starts: list[int], index: int) -> int:
 def _frame(f: Finding, source: Optional[str], color: bool = False) -> list[str]:
     if source is None:
         return []
-    lines = split_lines(source)
+    lines = source_lines(source)
     if not 1 <= f.line <= len(lines):
         return []
     first = max(1, f.line - CONTEXT)

@@ -10,26 +10,21 @@ gets one object per code cell with findings: `uri` is the notebook file, `cell` 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Optional
 
 from kerascheck import notebook
-from kerascheck.catalogue import DOCS_URL
+from kerascheck.catalogue import DOCS_URL, RuleMeta
 from kerascheck.finding import Finding
 from kerascheck.output import Report
+from kerascheck.text import UTF16, split_lines, to_units
 
 _SEVERITY = {"error": 1, "warning": 2, "info": 3}
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks LSP recognises
 
 
 def utf16_character(text: Optional[str], column: int) -> int:
     """0-based UTF-16 offset of the 1-based code-point `column` in `text` (column-1 without text)."""
-    index = max(column - 1, 0)
-    if text is None:
-        return index
-    head = text[:index]
-    return len(head.encode("utf-16-le", "surrogatepass")) // 2 + (index - len(head))
+    return to_units(text, max(column - 1, 0), UTF16)
 
 
 def _position(lines: Optional[list[str]], line: int, column: int) -> dict[str, int]:
@@ -39,14 +34,13 @@ def _position(lines: Optional[list[str]], line: int, column: int) -> dict[str, i
     return {"line": max(line - 1, 0), "character": utf16_character(text, column)}
 
 
-def _diagnostic(f: Finding, report: Report, lines: Optional[list[str]]) -> dict[str, Any]:
-    meta = report.catalogue.get(f.code)
+def diagnostic(f: Finding, catalogue: dict[str, RuleMeta], start: dict[str, int], end: dict[str, int]) -> dict[str, Any]:
+    """An LSP `Diagnostic` (as JSON) for a finding, between the given 0-based positions. The editor
+    server builds its diagnostics with this too, positions in its negotiated encoding."""
+    meta = catalogue.get(f.code)
     href = meta.url if meta is not None else DOCS_URL.format(code=f.code)
     return {
-        "range": {
-            "start": _position(lines, f.line, f.column),
-            "end": _position(lines, f.end_line, f.end_column),
-        },
+        "range": {"start": start, "end": end},
         "severity": _SEVERITY.get(f.severity, 2),
         "code": f.code,
         "codeDescription": {"href": href},
@@ -55,6 +49,11 @@ def _diagnostic(f: Finding, report: Report, lines: Optional[list[str]]) -> dict[
         "data": {"fix": f.fix.to_dict() if f.fix else None, "name": f.name,
                  **({"cell": f.cell} if f.cell is not None else {})},
     }
+
+
+def _diagnostic(f: Finding, report: Report, lines: Optional[list[str]]) -> dict[str, Any]:
+    return diagnostic(f, report.catalogue, _position(lines, f.line, f.column),
+                      _position(lines, f.end_line, f.end_column))
 
 
 def file_uri(root: Path, path: str) -> str:
@@ -74,7 +73,7 @@ def build(report: Report) -> list[dict[str, Any]]:
         plain = [f for f in by_path[path] if f.cell is None]
         if plain:
             source = report.sources.get(path)
-            lines = _LINE_BREAK.split(source) if source is not None else None
+            lines = split_lines(source) if source is not None else None
             out.append({"uri": uri, "diagnostics": [_diagnostic(f, report, lines) for f in plain]})
         out += _cells(report, path, uri, [f for f in by_path[path] if f.cell is not None])
     return out
@@ -96,7 +95,7 @@ def _cells(report: Report, path: str, uri: str, findings: list[Finding]) -> list
     out = []
     for cell in sorted(by_cell):
         source = report.sources.get(f"{path}#cell{cell}")
-        lines = _LINE_BREAK.split(source) if source is not None else None
+        lines = split_lines(source) if source is not None else None
         entry: dict[str, Any] = {"uri": uri, "cell": cell}
         if cell in indices:
             entry["cellIndex"] = indices[cell]
