@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
 import libcst as cst
 
+from kerascheck.text import line_starts
+
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
-# libcst's line breaks (libcst.metadata.position_provider.NEWLINE_RE): lines are counted as it counts them.
-_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 class Positions:
@@ -94,7 +93,8 @@ class Positions:
         elif not last and state.line != self._regions[k + 1]:
             return False
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+            # libcst counts lines at the same breaks (position_provider.NEWLINE_RE)
+            self._line_starts = line_starts(self.text)
         if not 1 <= first <= len(self._line_starts):
             return False
         code = "".join(state.tokens)

@@ -16,6 +16,7 @@ import ast
 import builtins
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -590,7 +591,9 @@ def _apply_rewrites(tree, positions, source):
     the architecture is what the checks need, and pretrained weights would be a download."""
     if not positions:
         return
-    lines = source.splitlines()
+    # Python's own line breaks (not str.splitlines, which also splits at \f and U+2028); this file
+    # runs in the user's interpreter, where kerascheck.text may not be importable.
+    lines = re.split(r"\r\n|\r|\n", source)
     wanted = set()
     for line, col in positions:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
