@@ -97,7 +97,120 @@ def fix_source(lint, text: str, findings: list[Finding], unsafe: bool) -> FixRes
             return FixResult(text, 0, findings, f"a fix produced invalid code ({type(exc).__name__}); file left unchanged")
         current, total = new, total + n
         findings = lint(current)
+    if total:
+        cleaned = drop_orphaned_imports(text, current)
+        if cleaned != current:
+            current, findings = cleaned, lint(cleaned)
     return FixResult(current, total, findings)
+
+
+_KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
+
+
+def drop_orphaned_imports(before: str, after: str) -> str:
+    """`after` without the module-level Keras/TensorFlow imports whose last use the fixes removed
+    (`import keras.backend as K` once every `K.sum` became `ops.sum`). Anything unsure (a name
+    still used anywhere, a parse failure) leaves `after` as it is."""
+    try:
+        old, new = cst.parse_module(before), cst.parse_module(after)
+    except Exception:
+        return after
+    used_before, used_after = _NameUses.of(old), _NameUses.of(new)
+    orphans = {local for local in _keras_import_bindings(new)
+               if local in used_before and local not in used_after}
+    if not orphans:
+        return after
+    code = new.visit(_RemoveImports(orphans)).code
+    try:
+        cst.parse_module(code)
+    except Exception:
+        return after
+    return code
+
+
+def _bound_name(alias: cst.ImportAlias) -> Optional[str]:
+    target = alias.asname.name if alias.asname is not None else alias.name
+    while isinstance(target, cst.Attribute):  # `import keras.backend` binds `keras`
+        target = target.value
+    return target.value if isinstance(target, cst.Name) else None
+
+
+def _module_root(node: cst.BaseExpression) -> str:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
+def _keras_import_bindings(module: cst.Module) -> set[str]:
+    out = set()
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Import):
+                out |= {_bound_name(a) for a in small.names if _module_root(a.name) in _KERAS_ROOTS}
+            elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None \
+                    and _module_root(small.module) in _KERAS_ROOTS and not isinstance(small.names, cst.ImportStar):
+                out |= {_bound_name(a) for a in small.names}
+    return out - {None}
+
+
+class _NameUses(cst.CSTVisitor):
+    """Every name the module uses outside import statements (attribute names after a dot excluded)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    @classmethod
+    def of(cls, module: cst.Module) -> set[str]:
+        visitor = cls()
+        module.visit(visitor)
+        return visitor.names
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class _RemoveImports(cst.CSTTransformer):
+    """Remove the module-level import aliases binding `names` (the statement when none is left)."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.depth = 0
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.depth += 1
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        self.depth -= 1
+        return updated
+
+    def _prune(self, updated):
+        if self.depth or isinstance(updated.names, cst.ImportStar):
+            return updated
+        kept = [a for a in updated.names if _bound_name(a) not in self.names]
+        if len(kept) == len(updated.names):
+            return updated
+        if not kept:
+            return cst.RemoveFromParent()
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=kept)
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import):
+        return self._prune(updated)
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
+        return self._prune(updated)
 
 
 @dataclass

@@ -135,6 +135,38 @@ def test_kc501_spells_out_the_keras_2_default_where_keras_ops_has_another():
     assert "return ops.cumsum(ops.concatenate([y_true, y_pred], axis=-1), axis=0)" in text
 
 
+def test_kc501_removes_the_backend_import_its_fixes_left_unused():
+    text, _ = _fix("""
+        import keras
+        import keras.backend as K
+        def loss(y_true, y_pred):
+            return K.mean(K.square(y_true - y_pred))
+    """, "KC501")
+    assert "keras.backend" not in text and "return keras.ops.mean(keras.ops.square(y_true - y_pred))" in text
+
+
+def test_kc501_keeps_the_backend_import_while_it_is_still_used():
+    text, _ = _fix("""
+        import keras
+        from keras import backend as K
+        def loss(y_true, y_pred):
+            return K.mean(y_true - y_pred) + K.int_shape(y_pred)[0]
+    """, "KC501")
+    assert "from keras import backend as K" in text and "K.int_shape(y_pred)" in text
+
+
+def test_an_import_the_fixes_did_not_orphan_stays():
+    from kerascheck.fix import drop_orphaned_imports
+
+    before = "import keras\nimport keras.backend as K\nimport numpy as np\nx = K.sum(1)\n"
+    assert drop_orphaned_imports(before, before.replace("K.sum", "keras.ops.sum")) == \
+        "import keras\nimport numpy as np\nx = keras.ops.sum(1)\n"
+    unused = "import keras\nimport keras.backend as K\nx = keras.ops.sum(1)\n"  # unused before the fix too
+    assert drop_orphaned_imports(unused, unused) == unused
+    other = "import numpy as np\nx = np.sum(1)\n"  # not a Keras import: not kerascheck's to remove
+    assert drop_orphaned_imports(other, "import numpy as np\nx = sum(1)\n") == "import numpy as np\nx = sum(1)\n"
+
+
 def test_kc501_adds_no_import():
     _offers_no_fix("""
         import keras.backend as K
