@@ -6,7 +6,7 @@ from typing import Iterator
 
 from kerascheck.checks.api._shared import tf_internal
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import CallSite, ModuleFacts
+from kerascheck.facts.model import CallSite, ModuleFacts
 
 
 def optimizer_calls(facts: ModuleFacts) -> Iterator[tuple[CallSite, str]]:

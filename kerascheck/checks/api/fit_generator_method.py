@@ -4,7 +4,7 @@ import libcst as cst
 
 from kerascheck.checks.api._shared import keyword, model_class_name, model_method_calls, receiver_text
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 # Keras 2.15's `<method>_generator(generator, ...)` is `<method>(generator, ...)` with the same keywords

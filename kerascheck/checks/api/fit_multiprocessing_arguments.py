@@ -3,7 +3,7 @@ from typing import Iterator
 from kerascheck.checks._fixes import without_args
 from kerascheck.checks.api._shared import keyword, model_method_calls
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 

@@ -4,7 +4,7 @@ import libcst as cst
 
 from kerascheck.checks._fixes import imported_as, replacement
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.names import Canonical, canonical, dotted
 from kerascheck.rule import Hit, Rule
 

@@ -3,7 +3,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from kerascheck.checks.api._shared import tf_internal
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 # Keywords of each legacy optimizer (Keras 2.15) that the Keras 3.15 class of the same name takes with the

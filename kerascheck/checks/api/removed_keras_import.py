@@ -3,7 +3,7 @@ from typing import Iterator
 import libcst as cst
 
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.names import dotted, module_name
 from kerascheck.rule import Hit, Rule
 

@@ -3,7 +3,7 @@ from typing import Iterator
 import libcst as cst
 
 from kerascheck.checks.api._shared import model_class_name, model_lacks, receiver_text, tf_internal
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import MetricItem, MetricSpec, Model
 from kerascheck.rule import Hit, Rule
 

@@ -5,7 +5,7 @@ import libcst as cst
 from kerascheck.checks._fixes import imported_as, insert_at_start
 from kerascheck.facts import functions as F
 from kerascheck.facts.functions import function_facts, label_dtype_error, labels_kind, snippet
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 # The Keras major whose wrapper does NOT cast y_true for each role (keras-truth rows a1, a2).

@@ -5,7 +5,7 @@ import libcst as cst
 from kerascheck.checks._fixes import replacement
 from kerascheck.checks.outputs._structure import (compile_of, concat_output, dict_keys, fit_targets, seq_len,
                                                   versions_text)
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import Model, Seq
 from kerascheck.rule import Hit, Rule
 

@@ -4,7 +4,7 @@ import libcst as cst
 
 from kerascheck.checks.outputs._structure import versions_text
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.tensors import sequential_input
 from kerascheck.facts.values import Array, Layer, Model, Tensor
 from kerascheck.rule import Hit, Rule

@@ -6,7 +6,7 @@ from kerascheck.checks.outputs._structure import (dict_keys, fit_targets, is_tra
                                                   output_count, output_items, seq_len, trusted_output_names,
                                                   versions_text)
 from kerascheck.checks.outputs.concatenated_heads_with_multiple_losses import concat_heads_problem
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import DictV, Model
 from kerascheck.rule import Hit, Rule
 

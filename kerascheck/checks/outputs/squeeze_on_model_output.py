@@ -4,7 +4,7 @@ import libcst as cst
 
 from kerascheck.checks._fixes import replacement
 from kerascheck.checks.outputs._structure import versions_text
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import Tensor
 from kerascheck.rule import Hit, Rule
 

@@ -7,7 +7,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import LossPair, label_pairs, pair_losses
 from kerascheck.facts.values import Array, Tensor
 

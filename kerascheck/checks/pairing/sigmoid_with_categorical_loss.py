@@ -1,6 +1,6 @@
 from typing import Iterator
 
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import loss_pairs
 from kerascheck.rule import Hit, Rule
 
