@@ -51,6 +51,28 @@ FROM_LOGITS_POSITION = {
     "categorical_crossentropy": 0, "sparse_categorical_crossentropy": 0, "binary_crossentropy": 0,
     "binary_focal_crossentropy": 3, "categorical_focal_crossentropy": 2,
 }
+# Single-label (softmax) losses on which sigmoid outputs over several classes train exactly like softmax:
+# Keras uses the cached pre-sigmoid values (measured on Keras 3.15 and 2.15, KC203). The focal variant is
+# left out: it was not measured.
+SOFTMAX_LIKE_ON_SIGMOID_LOSSES = frozenset({"categorical_crossentropy", "sparse_categorical_crossentropy"})
+# Crossentropies that train far worse on a linear/ReLU output with from_logits=False than with
+# from_logits=True (measured on Keras 3.15 and 2.15, tests/fixtures/KC205) -> their loss class.
+LOGIT_SENSITIVE_LOSS_CLASSES = {
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_crossentropy": "BinaryCrossentropy",
+}
+# The one-hot and the class-id form of the categorical crossentropy, as written (strings, loss functions,
+# loss classes) -> the other form.
+OTHER_TARGET_FORM = {
+    "categorical_crossentropy": "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy": "categorical_crossentropy",
+    "CategoricalCrossentropy": "SparseCategoricalCrossentropy",
+    "SparseCategoricalCrossentropy": "CategoricalCrossentropy",
+}
+# Constructor keywords both forms' classes take with the same meaning (Keras 2.15 and 3.15); the first
+# positional argument is from_logits in both.
+OTHER_FORM_SHARED_KEYWORDS = frozenset({"from_logits", "reduction", "name"})
 
 
 def loss_name(text: str) -> Optional[str]:
