@@ -333,14 +333,14 @@ FIT_QUEUE_METHODS = frozenset({"fit", "evaluate", "predict"})
 # Module paths, as written (`keras.` and `tensorflow.keras.`), that raise ModuleNotFoundError /
 # ImportError. `missing_on` is "2,3" when Keras 2.15 lacks them too (they went away in Keras 2.13 when the
 # code moved to keras.src), "3" when only Keras 3 lacks them. -> (missing_on, what to use instead)
-_LAYER_SUBMODULES = ("core", "convolutional", "pooling", "recurrent", "normalization", "embeddings", "merge",
+LAYER_SUBMODULES = ("core", "convolutional", "pooling", "recurrent", "normalization", "embeddings", "merge",
                      "advanced_activations", "wrappers")
-_UTILS_SUBMODULES = ("np_utils", "vis_utils", "generic_utils", "data_utils")
+UTILS_SUBMODULES = ("np_utils", "vis_utils", "generic_utils", "data_utils")
 REMOVED_MODULES: dict[str, tuple[str, str]] = {}
 for _root, _shown in (("keras", "keras"), ("tensorflow.keras", "tf.keras")):
-    for _sub in _LAYER_SUBMODULES:
+    for _sub in LAYER_SUBMODULES:
         REMOVED_MODULES[f"{_root}.layers.{_sub}"] = ("2,3", f"import the layers from `{_shown}.layers`")
-    for _sub in _UTILS_SUBMODULES:
+    for _sub in UTILS_SUBMODULES:
         REMOVED_MODULES[f"{_root}.utils.{_sub}"] = ("2,3", f"import from `{_shown}.utils`")
     REMOVED_MODULES[f"{_root}.engine"] = ("2,3", f"use `{_shown}.layers.Layer`, `{_shown}.Model` and `{_shown}.Input`")
     REMOVED_MODULES[f"{_root}.wrappers.scikit_learn"] = ("2,3", "use `keras.wrappers.SKLearnClassifier` / "
@@ -417,6 +417,56 @@ REMOVED_NAMES_IN_2_AND_3: dict[str, dict[str, str]] = {
     for root in ("keras", "tensorflow.keras")
 }
 REMOVED_NAMES_IN_2_AND_3["keras.utils"] = {"multi_gpu_model": "use `tf.distribute.MirroredStrategy`"}
+
+
+# Names public in keras.layers / keras.utils and tf.keras.layers / tf.keras.utils on both Keras 2.15 and
+# 3.15 (dir()): an import of one of them from a removed private submodule (`keras.layers.core`,
+# `keras.utils.np_utils`) may be rewritten to the public module.
+PUBLIC_LAYERS = frozenset({
+    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout", "Attention", "Average",
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
+    "BatchNormalization", "Bidirectional", "CategoryEncoding", "CenterCrop", "Concatenate", "Conv1D",
+    "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "ConvLSTM1D", "ConvLSTM2D",
+    "ConvLSTM3D", "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
+    "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D", "Dense",
+    "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dot", "Dropout", "ELU", "EinsumDense", "Embedding",
+    "Flatten", "GRU", "GRUCell", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D", "GroupNormalization", "HashedCrossing", "Hashing", "Identity", "Input", "InputLayer",
+    "InputSpec", "IntegerLookup", "LSTM", "LSTMCell", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+    "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum",
+    "Minimum", "MultiHeadAttention", "Multiply", "Normalization", "PReLU", "Permute", "RNN", "RandomBrightness",
+    "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
+    "RepeatVector", "Rescaling", "Reshape", "Resizing", "SeparableConv1D", "SeparableConv2D",
+    "SeparableConvolution1D", "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "SpectralNormalization", "StackedRNNCells",
+    "StringLookup", "Subtract", "TextVectorization", "TimeDistributed", "UnitNormalization", "UpSampling1D",
+    "UpSampling2D", "UpSampling3D", "Wrapper", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add",
+    "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize", "subtract"
+})
+PUBLIC_UTILS = frozenset({
+    "CustomObjectScope", "FeatureSpace", "Progbar", "Sequence", "array_to_img", "audio_dataset_from_directory",
+    "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
+    "enable_interactive_logging", "get_custom_objects", "get_file", "get_registered_name",
+    "get_registered_object", "get_source_inputs", "image_dataset_from_directory", "img_to_array",
+    "is_interactive_logging_enabled", "load_img", "model_to_dot", "normalize", "pack_x_y_sample_weight",
+    "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "serialize_keras_object",
+    "set_random_seed", "split_dataset", "text_dataset_from_directory", "timeseries_dataset_from_array",
+    "to_categorical", "unpack_x_y_sample_weight"
+})
+_PUBLIC = {"layers": PUBLIC_LAYERS, "utils": PUBLIC_UTILS}
+_PRIVATE_SUBMODULES = {"layers": LAYER_SUBMODULES, "utils": UTILS_SUBMODULES}
+
+
+def public_home(missing: str) -> Optional[tuple[str, frozenset]]:
+    """(public module, the names it exports on both majors) for a removed private submodule such as
+    `keras.layers.core` or `tensorflow.keras.utils.np_utils`; None for anything else."""
+    module, _, sub = missing.rpartition(".")
+    root, _, kind = module.rpartition(".")
+    if root in ("keras", "tensorflow.keras") and sub in _PRIVATE_SUBMODULES.get(kind, ()):
+        return module, _PUBLIC[kind]
+    return None
 
 
 def removed_import(path: str) -> Optional[tuple[str, str, str, str]]:
