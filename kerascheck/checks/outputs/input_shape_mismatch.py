@@ -2,7 +2,7 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from kerascheck.checks.outputs._structure import versions_text
+from kerascheck.checks.outputs._text import versions_text
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.tensors import sequential_input

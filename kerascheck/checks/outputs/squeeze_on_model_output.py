@@ -3,7 +3,7 @@ from typing import Iterator
 import libcst as cst
 
 from kerascheck.checks._fixes import replacement
-from kerascheck.checks.outputs._structure import versions_text
+from kerascheck.checks.outputs._text import versions_text
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import Tensor
 from kerascheck.rule import Hit, Rule
