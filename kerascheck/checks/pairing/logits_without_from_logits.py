@@ -25,5 +25,6 @@ class LogitsWithoutFromLogits(Rule):
                 if id(pair.node) in seen:
                     continue
                 seen.add(id(pair.node))
-                yield self.hit(pair.node, loss=name, activation=out.activation, cls=K.LOGIT_SENSITIVE_LOSS_CLASSES[name],
+                yield self.hit(pair.node, loss=name, activation=out.activation,
+                               cls=K.LOGIT_SENSITIVE_LOSS_CLASSES[name],
                                prob="sigmoid" if name == "binary_crossentropy" else "softmax")
