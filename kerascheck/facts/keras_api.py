@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+
 # --- losses -----------------------------------------------------------------------------------
 LOSS_ALIASES = {
     "categorical_crossentropy": "categorical_crossentropy",
@@ -141,6 +142,9 @@ LAYER_INPUT_RANK = {
     "GlobalAveragePooling1D": 3, "GlobalMaxPooling1D": 3,
 }
 RECURRENT_LAYERS = {"LSTM", "GRU", "SimpleRNN"}
+# First layers that read the size of the input's last axis (Keras 3 Sequential models check nothing
+# else: other dimensions are only caught when a later layer happens to depend on them).
+LAST_AXIS_LAYERS = set(UNIT_LAYERS) | RECURRENT_LAYERS | {"BatchNormalization"}
 # Layers whose output has the input's shape and, for our purposes, its activation.
 TRANSPARENT_LAYERS = {
     "Dropout", "BatchNormalization", "LayerNormalization", "GaussianNoise", "GaussianDropout",
@@ -154,6 +158,11 @@ LINEAR_DEFAULT = set(UNIT_LAYERS)
 CONCAT_FUNCS = {"tf.concat", "keras.ops.concatenate", "keras.layers.concatenate", "keras.backend.concatenate",
                 "tf.keras.backend.concatenate"}
 SQUEEZE_FUNCS = {"tf.squeeze", "keras.ops.squeeze", "keras.backend.squeeze", "np.squeeze"}
+# `keras.backend.squeeze(x)` needs an axis (TypeError without one) and `np.squeeze` is not a graph op:
+# only these drop every size-1 axis, the batch axis included.
+NO_AXIS_SQUEEZES = {"tf.squeeze", "keras.ops.squeeze"}
+# The canonical names of keras.Model: a class deriving from it is a subclassed model.
+MODEL_CLASSES = ("keras.Model", "keras.models.Model")
 
 # --- metrics ----------------------------------------------------------------------------------------
 IOU_METRICS = {"MeanIoU", "IoU", "OneHotMeanIoU", "OneHotIoU", "BinaryIoU"}
@@ -251,6 +260,85 @@ BACKEND_TO_OPS = {
     "zeros_like": "keras.ops.zeros_like",
 }
 # Removed backend names without a same-meaning keras.ops function: what to write instead.
+# The BACKEND_TO_OPS entries the fix rewrites, with the parameter names of the Keras 2.15 backend
+# function and of the Keras 3.15 keras.ops function (inspect.signature on both). A positional
+# argument means the same in both; a keyword only when the name sits at the same place in both.
+# Left out although in the table: int_shape/shape (a tuple of ints or tensors instead of None /
+# a tensor), zeros/ones/eye (Keras 2 returns a variable), constant/arange (other default dtypes),
+# switch (Keras 2 also takes callables and broadcasts the condition).
+BACKEND_TO_OPS_PARAMS = {
+    "abs": (("x",), ("x",)),
+    "all": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "any": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "argmax": (("x", "axis"), ("x", "axis", "keepdims")),
+    "argmin": (("x", "axis"), ("x", "axis", "keepdims")),
+    "binary_crossentropy": (("target", "output", "from_logits"), ("target", "output", "from_logits")),
+    "cast": (("x", "dtype"), ("x", "dtype")),
+    "categorical_crossentropy": (("target", "output", "from_logits", "axis"),
+                                 ("target", "output", "from_logits", "axis")),
+    "clip": (("x", "min_value", "max_value"), ("x", "x_min", "x_max")),
+    "concatenate": (("tensors", "axis"), ("xs", "axis")),
+    "cos": (("x",), ("x",)),
+    "cumprod": (("x", "axis"), ("x", "axis", "dtype")),
+    "cumsum": (("x", "axis"), ("x", "axis", "dtype")),
+    "dot": (("x", "y"), ("x1", "x2")),
+    "elu": (("x", "alpha"), ("x", "alpha")),
+    "equal": (("x", "y"), ("x1", "x2")),
+    "exp": (("x",), ("x",)),
+    "expand_dims": (("x", "axis"), ("x", "axis")),
+    "flatten": (("x",), ("x",)),
+    "gather": (("reference", "indices"), ("x", "indices", "axis")),
+    "greater": (("x", "y"), ("x1", "x2")),
+    "greater_equal": (("x", "y"), ("x1", "x2")),
+    "less": (("x", "y"), ("x1", "x2")),
+    "less_equal": (("x", "y"), ("x1", "x2")),
+    "log": (("x",), ("x",)),
+    "map_fn": (("fn", "elems", "name", "dtype"), ("f", "xs")),
+    "max": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "initial")),
+    "maximum": (("x", "y"), ("x1", "x2")),
+    "mean": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "min": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "initial")),
+    "minimum": (("x", "y"), ("x1", "x2")),
+    "ndim": (("x",), ("x",)),
+    "not_equal": (("x", "y"), ("x1", "x2")),
+    "one_hot": (("indices", "num_classes"), ("x", "num_classes", "axis", "dtype", "sparse")),
+    "ones_like": (("x", "dtype", "name"), ("x", "dtype")),
+    "permute_dimensions": (("x", "pattern"), ("x", "axes")),
+    "pow": (("x", "a"), ("x1", "x2")),
+    "prod": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "dtype")),
+    "relu": (("x", "alpha", "max_value", "threshold"), ("x",)),
+    "repeat_elements": (("x", "rep", "axis"), ("x", "repeats", "axis")),
+    "reshape": (("x", "shape"), ("x", "newshape")),
+    "reverse": (("x", "axes"), ("x", "axis")),
+    "round": (("x",), ("x", "decimals")),
+    "sigmoid": (("x",), ("x",)),
+    "sign": (("x",), ("x",)),
+    "sin": (("x",), ("x",)),
+    "softmax": (("x", "axis"), ("x", "axis")),
+    "softplus": (("x",), ("x",)),
+    "softsign": (("x",), ("x",)),
+    "sparse_categorical_crossentropy": (("target", "output", "from_logits", "axis", "ignore_class"),
+                                        ("target", "output", "from_logits", "axis")),
+    "sqrt": (("x",), ("x",)),
+    "square": (("x",), ("x",)),
+    "squeeze": (("x", "axis"), ("x", "axis")),
+    "stack": (("x", "axis"), ("x", "axis")),
+    "std": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "stop_gradient": (("variables",), ("variable",)),
+    "sum": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "tanh": (("x",), ("x",)),
+    "tile": (("x", "n"), ("x", "repeats")),
+    "transpose": (("x",), ("x", "axes")),
+    "var": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "zeros_like": (("x", "dtype", "name"), ("x", "dtype")),
+}
+# Where keras.ops has another default: the Keras 2 default, spelled out when the call leaves it out
+# (BACKEND_TO_OPS writes these as `keras.ops.argmax(x, axis=-1)`).
+BACKEND_TO_OPS_DEFAULTS = {
+    "argmax": ("axis", 1, "-1"), "argmin": ("axis", 1, "-1"), "concatenate": ("axis", 1, "-1"),
+    "cumprod": ("axis", 1, "0"), "cumsum": ("axis", 1, "0"), "expand_dims": ("axis", 1, "-1"),
+    "gather": ("axis", 2, "0"),
+}
 BACKEND_OTHER_FIX = {
     "get_value": "use `keras.ops.convert_to_numpy(x)` (or `x.numpy()`)",
     "batch_get_value": "use `[keras.ops.convert_to_numpy(v) for v in variables]`",
@@ -313,10 +401,33 @@ OPTIMIZER_CLASSES = frozenset({
     "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "RMSprop", "SGD",
 })
 
+# Keywords of each legacy optimizer (Keras 2.15) that the Keras 3.15 class of the same name takes with the
+# same meaning (inspect.signature on both); `lr` and `decay` are left for KC504 / KC505 to report next.
+LEGACY_OPTIMIZER_COMMON_KEYWORDS = {"clipnorm", "clipvalue", "global_clipnorm", "name", "lr", "decay"}
+LEGACY_OPTIMIZER_KEYWORDS = {
+    "Adadelta": {"learning_rate", "rho", "epsilon"},
+    "Adagrad": {"learning_rate", "initial_accumulator_value", "epsilon"},
+    "Adam": {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"},
+    "Adamax": {"learning_rate", "beta_1", "beta_2", "epsilon"},
+    "Ftrl": {"learning_rate", "learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+             "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta"},
+    "Nadam": {"learning_rate", "beta_1", "beta_2", "epsilon"},
+    "RMSprop": {"learning_rate", "rho", "momentum", "epsilon", "centered"},
+    "SGD": {"learning_rate", "momentum", "nesterov"},
+}
 # Model methods Keras 3 removed (AttributeError: 'Sequential' object has no attribute '<name>');
 # Keras 2.15 still has them (with a deprecation warning) -> what to call instead.
 MODEL_METHODS_REMOVED_IN_3 = {
     "fit_generator": "fit", "evaluate_generator": "evaluate", "predict_generator": "predict",
+}
+# Keras 2.15's `<method>_generator(generator, ...)` is `<method>(generator, ...)` with the same keywords
+# (it calls it); the keywords of the Keras 3.15 method (inspect.signature), besides `x`.
+GENERATOR_METHOD_KEYWORDS = {
+    "fit": {"y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle",
+            "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch", "validation_steps",
+            "validation_batch_size", "validation_freq"},
+    "evaluate": {"y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"},
+    "predict": {"batch_size", "verbose", "steps", "callbacks"},
 }
 # Model methods gone from both Keras 2.15 and 3 (removed in TF 2.6) -> what to write instead.
 MODEL_METHODS_REMOVED = {

@@ -6,11 +6,10 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
+from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.names import dotted
 from kerascheck.facts.values import Model
-
-_KERAS_MODEL_BASES = ("keras.Model", "keras.models.Model")
 
 
 def tf_internal(facts: ModuleFacts, expr: cst.CSTNode) -> bool:
@@ -47,7 +46,7 @@ def model_lacks(facts: ModuleFacts, model: Model, method: str) -> bool:
         return False
     for base in node.bases:
         name = facts.resolve(base.value)
-        if name not in _KERAS_MODEL_BASES or name.flavor == "tf_keras" or tf_internal(facts, base.value):
+        if name not in K.MODEL_CLASSES or name.flavor == "tf_keras" or tf_internal(facts, base.value):
             return False
     return bool(node.bases)
 

@@ -7,16 +7,6 @@ from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
-# Keras 2.15's `<method>_generator(generator, ...)` is `<method>(generator, ...)` with the same keywords
-# (it calls it); the keywords of the Keras 3.15 method (inspect.signature), besides `x`.
-_TARGET_KEYWORDS = {
-    "fit": {"y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle",
-            "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch", "validation_steps",
-            "validation_batch_size", "validation_freq"},
-    "evaluate": {"y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"},
-    "predict": {"batch_size", "verbose", "steps", "callbacks"},
-}
-
 
 class FitGeneratorMethod(Rule):
     """KC503: `model.fit_generator` / `evaluate_generator` / `predict_generator`, removed in Keras 3."""
@@ -48,7 +38,7 @@ def _rename(call: cst.Call, method: str) -> list:
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args) or len(positional) > 1:
         return []  # the second positional parameter differs (steps_per_epoch vs y)
-    allowed = _TARGET_KEYWORDS[method] | set(K.FIT_QUEUE_ARGS)
+    allowed = K.GENERATOR_METHOD_KEYWORDS[method] | set(K.FIT_QUEUE_ARGS)
     for arg in call.args:
         if arg.keyword is None:
             continue
