@@ -2,9 +2,10 @@ from typing import Iterator
 
 import libcst as cst
 
-from kerascheck.checks.api._shared import keyword, model_class_name, model_method_calls, receiver_text
+from kerascheck.checks.api._shared import keyword, receiver_text
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import model_class_name, model_method_calls
 from kerascheck.rule import Hit, Rule
 
 

@@ -2,9 +2,9 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from kerascheck.checks.api._shared import tf_internal
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import tf_internal
 from kerascheck.rule import Hit, Rule
 
 
