@@ -20,7 +20,7 @@ from kerascheck.finding import Finding
 if TYPE_CHECKING:
     import libcst as cst
 
-    from kerascheck.facts.interp import ModuleFacts
+    from kerascheck.facts.model import ModuleFacts
     from kerascheck.noqa import Suppressions
     from kerascheck.notebook import Notebook
     from kerascheck.positions import Positions

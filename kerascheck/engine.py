@@ -22,7 +22,7 @@ from kerascheck.positions import Positions
 from kerascheck.rule import Hit, Rule
 
 if TYPE_CHECKING:
-    from kerascheck.facts.interp import ModuleFacts
+    from kerascheck.facts.model import ModuleFacts
     from kerascheck.reparse import Reparser
 
 # Files that never mention Keras or TensorFlow cannot hold a Keras bug: skip them before parsing.

@@ -51,7 +51,7 @@ class Positions:
         if self._regions is None:
             self._load_all()
             return
-        from kerascheck.facts.interp import children
+        from kerascheck.facts.walk import children
 
         # No parent links in libcst: find the top-level statements that hold the nodes with one
         # (iterative) walk, which costs a fraction of regenerating their code.

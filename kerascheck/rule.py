@@ -12,7 +12,7 @@ import libcst as cst
 from kerascheck.catalogue import RuleMeta
 
 if TYPE_CHECKING:
-    from kerascheck.facts.interp import ModuleFacts
+    from kerascheck.facts.model import ModuleFacts
 
 
 @dataclass

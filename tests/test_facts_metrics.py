@@ -3,7 +3,8 @@ encodings, real-valued data."""
 
 import libcst as cst
 
-from kerascheck.facts.interp import analyze, flatten_specs
+from kerascheck.facts.interp import analyze
+from kerascheck.facts.model import flatten_specs
 from kerascheck.facts.metrics import class_count, iou_config, metric_uses, target_encoding
 from kerascheck.facts.values import Array
 

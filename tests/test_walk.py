@@ -1,4 +1,4 @@
-"""The facts layer's tree walk reads node fields directly (facts.interp.children) instead of libcst's
+"""The facts layer's tree walk reads node fields directly (facts.walk.children) instead of libcst's
 slow `node.children`, and skips whitespace-only nodes. It must see exactly what libcst sees."""
 
 import inspect
@@ -8,8 +8,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from kerascheck.facts import interp
-from kerascheck.facts.interp import TRIVIA, ModuleFacts, _Syntax, _walk, children
+from kerascheck.facts import walk as walk_module
+from kerascheck.facts.interp import _Syntax
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.walk import TRIVIA, children, walk
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.py"))
 
@@ -189,7 +191,7 @@ def test_children_match_libcst(name, source, monkeypatch):
     module = _parse(source)
     if module is None:
         pytest.skip("not valid Python")
-    monkeypatch.setattr(interp, "_FIELD_ORDER", {})  # learn every class from this source alone
+    monkeypatch.setattr(walk_module, "_FIELD_ORDER", {})  # learn every class from this source alone
     count = _assert_same_children(module)
     assert count > 10
     count_cached = _assert_same_children(module)  # the second pass reads only the learnt orders
@@ -199,7 +201,7 @@ def test_children_match_libcst(name, source, monkeypatch):
 def test_optional_child_learnt_while_absent_is_still_found(monkeypatch):
     # libcst does not visit an f-string's format_spec while it is None: the first f-string seen has
     # none, so its learnt order lacks that field; later ones that have one must keep their children.
-    monkeypatch.setattr(interp, "_FIELD_ORDER", {})
+    monkeypatch.setattr(walk_module, "_FIELD_ORDER", {})
     module = cst.parse_module('a = f"{x}"\nb = f"{y:>{w}}"\nc = f"{z!r}"\nd = f"{x}"\n')
     _assert_same_children(module)
     spec = [n for n in _all_nodes(module) if isinstance(n, cst.FormattedStringExpression) and n.format_spec]
@@ -241,13 +243,13 @@ def test_walk_visits_like_libcst(name, source):
     for kinds, prune in ((CODE_KINDS, ()), (CODE_KINDS, (cst.Call, cst.Attribute)),
                          ({cst.Call, cst.Comma, cst.Name}, ())):  # a trivia hook: nothing is skipped
         ours, theirs = _Recorder(kinds, prune), _Recorder(kinds, prune)
-        _walk(module, ours)
+        walk(module, ours)
         module.visit(theirs)
         assert len(ours.seen) == len(theirs.seen)
         assert all(a is b for a, b in zip(ours.seen, theirs.seen))
     facts_ours, facts_theirs = ModuleFacts(module), ModuleFacts(module)
     syntax_ours, syntax_theirs = _Syntax(facts_ours), _Syntax(facts_theirs)
-    _walk(module, syntax_ours)
+    walk(module, syntax_ours)
     module.visit(syntax_theirs)
     assert syntax_ours.raw_calls == syntax_theirs.raw_calls
     assert facts_ours.dotted_names == facts_theirs.dotted_names

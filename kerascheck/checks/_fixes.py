@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 import libcst as cst
 
 if TYPE_CHECKING:
-    from kerascheck.facts.interp import ModuleFacts
+    from kerascheck.facts.model import ModuleFacts
 
 
 _last: list = [None]  # the last module asked about: {module, code, indentation around each node}

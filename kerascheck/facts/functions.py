@@ -848,6 +848,15 @@ def _short(name: str) -> tuple[Optional[str], Optional[str]]:
     return None, None
 
 
+def op_suffix(name: str) -> Optional[str]:
+    """The part of a canonical callee name after its op namespace (`tf.math.`, `keras.ops.`, ...), as
+    written (`multiply`, or `random.uniform` for tf.random.uniform); None outside those namespaces."""
+    for prefix in _NAMESPACES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return None
+
+
 def _dtype_text(text: str) -> Optional[str]:
     t = text.lower()
     if t in ("bool", "bool_"):
@@ -895,6 +904,17 @@ def snippet(module: cst.Module, node: cst.CSTNode, limit: int = 60) -> str:
 # dtype, by role (measured with tf.one_hot on Keras 3.15 and 2.15: K3 converts for losses, K2's
 # MeanMetricWrapper for metrics; the other role gets the labels' own dtype).
 Y_TRUE_AS_FLOAT = {"loss": "3", "metric": "2"}
+# KC401: the Keras major whose wrapper does NOT cast y_true for each role (keras-truth rows a1, a2): the
+# other major's, so integer labels reach the function as they are.
+Y_TRUE_UNCAST = {"metric": "3", "loss": "2"}
+# How to spell a cast to y_pred's dtype on each Keras major: (module the file imports, spelling with its
+# local name). keras.ops does not exist in Keras 2.15, and Keras 3's own keras.backend has no cast
+# (TensorFlow's tf.keras.backend shim does, on Keras 2 and 3).
+CAST_SPELLINGS = {
+    "3": (("keras.ops", "{}.cast"), ("keras", "{}.ops.cast"), ("tensorflow", "{}.cast"),
+          ("tensorflow.keras.backend", "{}.cast")),
+    "2": (("tensorflow", "{}.cast"), ("tensorflow.keras.backend", "{}.cast"), ("keras.backend", "{}.cast")),
+}
 ONE_HOT_INDICES_ERROR = ("TypeError: Value passed to parameter 'indices' has DataType float32 not in list of "
                          "allowed values: uint8, int8, int32, int64")
 

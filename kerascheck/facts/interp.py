@@ -5,20 +5,19 @@ metric functions. It never guesses: a value it cannot follow is UNKNOWN, and rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
 from typing import Any, Optional
 
 import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, module_name
-from kerascheck.facts.tensors import (apply_layer, const, input_tensor, int_const, make_layer,
-                                      sequential_input, shape_tuple)
+from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
+from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
+from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
 from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
                                      Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, Partial,
                                      QName, Seq, Tensor)
+from kerascheck.facts.walk import walk
 
 MAX_DEPTH = 8
 _ORDERINGS = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
@@ -27,96 +26,6 @@ MAX_CALLS = 400
 # machine): integers of more bits, strings and lists of more items, are UNKNOWN.
 MAX_INT_BITS = 4096
 MAX_ITEMS = 100_000
-
-
-@dataclass(eq=False)
-class Method:
-    obj: Any
-    name: str
-
-
-@dataclass(eq=False)
-class LambdaV:
-    node: cst.Lambda
-    squeeze_call: Optional[cst.Call] = None
-
-
-@dataclass(eq=False)
-class FnUse:
-    """A custom function used as a loss or metric in a compile() call."""
-
-    func: Func
-    role: str  # "loss" | "metric"
-    compile: CompileFact
-    model: Model
-    node: cst.CSTNode
-
-
-@dataclass
-class CallSite:
-    node: cst.Call
-    name: Canonical  # canonical dotted name of the callee
-    receiver: Optional[str] = None  # for method calls on a value: the method name
-
-
-@dataclass
-class ImportSite:
-    """One imported name: `alias` is the ImportAlias node, `stmt` the Import/ImportFrom statement,
-    `path` the full dotted path it imports as written (`keras.layers.core.Dense`, `keras.utils.np_utils`),
-    `guarded` True when the import sits directly in a `try:` whose handlers catch ImportError."""
-
-    alias: cst.ImportAlias
-    stmt: cst.CSTNode
-    local: str
-    path: str
-    guarded: bool = False
-
-
-@dataclass
-class ModuleFacts:
-    module: cst.Module
-    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
-    models: list[Model] = field(default_factory=list)
-    fn_uses: list[FnUse] = field(default_factory=list)
-    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
-    calls: list[CallSite] = field(default_factory=list)  # every call to a resolvable dotted name
-    method_calls: list[tuple[cst.Call, str]] = field(default_factory=list)  # x.name(...) calls
-    import_sites: list[ImportSite] = field(default_factory=list)  # every import alias, in order
-    # every dotted name `a.b.c` whose head is an imported name: (node, qualified name as written)
-    references: list[tuple[cst.Attribute, str]] = field(default_factory=list)
-    # every maximal dotted name `a.b.c` in the module, imported head or not (`self.model.optimizer.lr`)
-    dotted_names: list[tuple[cst.Attribute, str]] = field(default_factory=list)
-    stores: set[int] = field(default_factory=set)  # id() of Attribute nodes assigned to (`x.lr = ...`)
-    # method calls whose receiver the interpreter knows: (call node, receiver value, method name)
-    receivers: list[tuple[cst.Call, Any, str]] = field(default_factory=list)
-    keras_evidence: set = field(default_factory=set)  # Keras majors the code itself implies
-    mentions_keras: bool = False
-    keras_versions: frozenset = frozenset({"2", "3"})  # set by the engine from settings + evidence
-
-    def resolve(self, expr: cst.BaseExpression) -> Optional[Canonical]:
-        return resolve_dotted(expr, self.imports)
-
-    def qualify(self, expr: cst.BaseExpression) -> Optional[str]:
-        """The fully qualified dotted name as written, before canonicalisation (old module paths such
-        as `keras.layers.core.Dense` stay as they are)."""
-        name = dotted(expr)
-        if name is None:
-            return None
-        head, _, rest = name.partition(".")
-        if head not in self.imports:
-            return None
-        return self.imports[head] + ("." + rest if rest else "")
-
-
-def resolve_dotted(expr: cst.BaseExpression, imports: dict[str, str]) -> Optional[Canonical]:
-    name = dotted(expr)
-    if name is None:
-        return None
-    head, _, rest = name.partition(".")
-    if head not in imports:
-        return None
-    full = imports[head] + ("." + rest if rest else "")
-    return canonical(full)
 
 
 class _Syntax(cst.CSTVisitor):
@@ -232,12 +141,6 @@ def _merge(a: Optional[dict], b: Optional[dict]) -> dict:
     return out
 
 
-def _is_main_guard(test: cst.BaseExpression) -> bool:
-    if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__":
-        return True
-    return False
-
-
 def _kw(call: cst.Call) -> tuple[list[cst.Arg], dict[str, cst.Arg]]:
     pos, kws = [], {}
     for arg in call.args:
@@ -319,14 +222,14 @@ class Interpreter:
             frame.env[node.name.value] = ClassRef(node, self._is_model_class(node, frame), closure=frame)
             return False
         if isinstance(node, cst.If):
-            if _is_main_guard(node.test):
+            if is_main_guard(node.test):
                 return self.exec_block(node.body, frame)
             self.eval(node.test, frame)
             # An `elif` chain as one flat set of branches: one recursion per `elif` would exceed
             # Python's recursion limit on a chain of 500 (generated dispatch code has those).
             bodies: list = [node.body]
             orelse = node.orelse
-            while isinstance(orelse, cst.If) and not _is_main_guard(orelse.test):
+            while isinstance(orelse, cst.If) and not is_main_guard(orelse.test):
                 frame.branch += 1
                 self.eval(orelse.test, frame)
                 frame.branch -= 1
@@ -550,7 +453,7 @@ class Interpreter:
         if isinstance(base, Instance):
             if attr in base.attrs:
                 return base.attrs[attr]
-            method = _find_method(base.cls.node, attr)
+            method = base.cls.method(attr)
             if method is not None:
                 return Func(method, closure=base.cls.closure, bound_self=base)
             return UNKNOWN
@@ -835,11 +738,11 @@ class Interpreter:
         if not cls.is_model:
             return UNKNOWN
         inst = Instance(cls)
-        init = _find_method(cls.node, "__init__")
+        init = cls.method("__init__")
         if init is not None:
             self.call_func(Func(init, cls.closure, inst), args, kwargs, frame, node)
         model = Model("subclass", node, cls=cls)
-        call = _find_method(cls.node, "call")
+        call = cls.method("call")
         if call is not None:
             inputs = Tensor(node=call)
             model.inputs = inputs
@@ -861,13 +764,6 @@ def _element(iterable: Any) -> Any:
 # Methods that change a list's or dict's length or keys in ways the interpreter does not follow.
 _MUTATORS = {"extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "__setitem__",
              "__delitem__"}
-
-
-def _find_method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
-    for stmt in cls.body.body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-            return stmt
-    return None
 
 
 def _concat(heads: Seq, node: cst.Call) -> Tensor:
@@ -953,145 +849,13 @@ def _specs_with_funcs(spec: Any, role: str) -> list:
     return []
 
 
-def flatten_specs(spec: Any) -> list:
-    """Every LossSpec/MetricSpec in a compile argument, in order (unknown entries skipped)."""
-    if isinstance(spec, (LossSpec, MetricSpec)):
-        return [spec]
-    if isinstance(spec, Seq):
-        return [x for item in spec.items for x in flatten_specs(item)]
-    if isinstance(spec, DictV):
-        return [x for _, item in spec.items for x in flatten_specs(item)]
-    return []
-
-
 _KERAS_MARKERS = ("keras", "tensorflow", "tf_keras")
-
-
-class _FieldOrder(cst.CSTVisitor):
-    """Runs on one node only: records the names of its fields in the order libcst visits them (the
-    lexical order) and collects its children, without descending."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.children: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self.children.append(node)
-        return False
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        pass
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        self.names.append(attribute)  # only the probed node's own fields: the visitor never descends
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        pass
-
-
-# node class -> (a getter of the fields that hold its children, in lexical order; the fields to
-# re-check). libcst's `node.children` runs `_visit_and_replace_children` with a collecting visitor,
-# which rebuilds and revalidates the node on every call: a walk through it cost as much as the parse
-# (docs/benchmarks.md). Reading the fields directly, in an order learnt once per class from that
-# same method, is about 5x faster.
-_FIELD_ORDER: dict[type, tuple[Any, tuple[str, ...]]] = {}
-_NO_SENTINEL = cst.MaybeSentinel.DEFAULT
-_NODE_KINDS: set[type] = set()
-
-
-def _getter(names: list[str]) -> Any:
-    """A function from a node to the tuple of its `names` fields."""
-    if len(names) > 1:
-        return attrgetter(*names)
-    if names:
-        one = attrgetter(names[0])
-        return lambda node: (one(node),)
-    return lambda node: ()
-
-
-def _learn(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """`node.children`, learning the field order of node's class on the way."""
-    if not hasattr(node, "_visit_and_replace_children"):  # a libcst without the private hook
-        return list(node.children)
-    probe = _FieldOrder()
-    node._visit_and_replace_children(probe)
-    # libcst skips some optional fields while they are None (an f-string's `format_spec`), so every
-    # field the probe left out while it was None may be a child slot: a node of the same class with
-    # that field set is probed again instead of trusting this order.
-    unseen = tuple(f.name for f in fields(node) if f.name not in probe.names and getattr(node, f.name) is None)
-    _FIELD_ORDER.setdefault(type(node), (_getter(probe.names), unseen))
-    return probe.children
-
-
-def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The same nodes, in the same order, as libcst's `node.children`, without rebuilding the node."""
-    known = _FIELD_ORDER.get(type(node))
-    if known is None:
-        return _learn(node)
-    get, unseen = known
-    for name in unseen:
-        if getattr(node, name) is not None:
-            return _learn(node)
-    out: list[cst.CSTNode] = []
-    for value in get(node):
-        # A visited field holds a node, a sequence of nodes, None or MaybeSentinel.DEFAULT.
-        if value is None or value is _NO_SENTINEL:
-            continue
-        kind = type(value)
-        if kind is tuple or kind is list:
-            out.extend(value)
-        elif kind in _NODE_KINDS:
-            out.append(value)
-        elif isinstance(value, cst.CSTNode):  # an ABC: isinstance is slow, so remember the answer
-            _NODE_KINDS.add(kind)
-            out.append(value)
-        else:  # some other sequence, in a tree built by hand rather than parsed
-            out.extend(value)
-    return out
-
-
-# Whitespace, comments and punctuation: nodes that hold nothing but whitespace (over half the nodes
-# of a module). A walk whose visitor hooks none of them does not enter them.
-TRIVIA = frozenset({cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine,
-                    cst.Newline, cst.Comment, cst.Comma, cst.Dot, cst.AssignEqual, cst.LeftParen, cst.RightParen,
-                    cst.LeftSquareBracket, cst.RightSquareBracket})
-
-
-def _hook(visitor: cst.CSTVisitor, kind: type) -> Any:
-    """The visitor's visit_ hook for a node class, None when it keeps CSTVisitor's no-op one."""
-    name = f"visit_{kind.__name__}"
-    hook = getattr(visitor, name, None)
-    if hook is None or getattr(hook, "__func__", None) is getattr(cst.CSTVisitor, name, None):
-        return None
-    return hook
-
-
-def _walk(module: cst.Module, visitor: cst.CSTVisitor) -> None:
-    """`module.visit(visitor)` for a visitor with only visit_<Node> hooks (no on_visit, no leave_),
-    in the same (pre-)order, but with a stack instead of recursion: libcst's recursive visit exceeds
-    Python's recursion limit at about 330 levels of nesting (a sum of 400 terms, a 400-branch elif
-    chain), which valid code reaches."""
-    hooks: dict[type, Any] = {}  # node class -> its visit_ hook or None
-    skip = TRIVIA if all(_hook(visitor, kind) is None for kind in TRIVIA) else frozenset()
-    stack: list[cst.CSTNode] = [module]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        node = pop()
-        kind = type(node)
-        if kind in skip:
-            continue
-        try:
-            hook = hooks[kind]
-        except KeyError:
-            hook = hooks[kind] = _hook(visitor, kind)
-        if hook is None or hook(node) is not False:
-            extend(reversed(children(node)))
 
 
 def analyze(module: cst.Module) -> ModuleFacts:
     facts = ModuleFacts(module)
     syntax = _Syntax(facts)
-    _walk(module, syntax)
+    walk(module, syntax)
     for full in facts.imports.values():
         c = canonical(full)
         if full.split(".")[0] in _KERAS_MARKERS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+
 # --- losses -----------------------------------------------------------------------------------
 LOSS_ALIASES = {
     "categorical_crossentropy": "categorical_crossentropy",
@@ -51,6 +52,28 @@ FROM_LOGITS_POSITION = {
     "categorical_crossentropy": 0, "sparse_categorical_crossentropy": 0, "binary_crossentropy": 0,
     "binary_focal_crossentropy": 3, "categorical_focal_crossentropy": 2,
 }
+# Single-label (softmax) losses on which sigmoid outputs over several classes train exactly like softmax:
+# Keras uses the cached pre-sigmoid values (measured on Keras 3.15 and 2.15, KC203). The focal variant is
+# left out: it was not measured.
+SOFTMAX_LIKE_ON_SIGMOID_LOSSES = frozenset({"categorical_crossentropy", "sparse_categorical_crossentropy"})
+# Crossentropies that train far worse on a linear/ReLU output with from_logits=False than with
+# from_logits=True (measured on Keras 3.15 and 2.15, tests/fixtures/KC205) -> their loss class.
+LOGIT_SENSITIVE_LOSS_CLASSES = {
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_crossentropy": "BinaryCrossentropy",
+}
+# The one-hot and the class-id form of the categorical crossentropy, as written (strings, loss functions,
+# loss classes) -> the other form.
+OTHER_TARGET_FORM = {
+    "categorical_crossentropy": "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy": "categorical_crossentropy",
+    "CategoricalCrossentropy": "SparseCategoricalCrossentropy",
+    "SparseCategoricalCrossentropy": "CategoricalCrossentropy",
+}
+# Constructor keywords both forms' classes take with the same meaning (Keras 2.15 and 3.15); the first
+# positional argument is from_logits in both.
+OTHER_FORM_SHARED_KEYWORDS = frozenset({"from_logits", "reduction", "name"})
 
 
 def loss_name(text: str) -> Optional[str]:
@@ -119,6 +142,9 @@ LAYER_INPUT_RANK = {
     "GlobalAveragePooling1D": 3, "GlobalMaxPooling1D": 3,
 }
 RECURRENT_LAYERS = {"LSTM", "GRU", "SimpleRNN"}
+# First layers that read the size of the input's last axis (Keras 3 Sequential models check nothing
+# else: other dimensions are only caught when a later layer happens to depend on them).
+LAST_AXIS_LAYERS = set(UNIT_LAYERS) | RECURRENT_LAYERS | {"BatchNormalization"}
 # Layers whose output has the input's shape and, for our purposes, its activation.
 TRANSPARENT_LAYERS = {
     "Dropout", "BatchNormalization", "LayerNormalization", "GaussianNoise", "GaussianDropout",
@@ -132,6 +158,11 @@ LINEAR_DEFAULT = set(UNIT_LAYERS)
 CONCAT_FUNCS = {"tf.concat", "keras.ops.concatenate", "keras.layers.concatenate", "keras.backend.concatenate",
                 "tf.keras.backend.concatenate"}
 SQUEEZE_FUNCS = {"tf.squeeze", "keras.ops.squeeze", "keras.backend.squeeze", "np.squeeze"}
+# `keras.backend.squeeze(x)` needs an axis (TypeError without one) and `np.squeeze` is not a graph op:
+# only these drop every size-1 axis, the batch axis included.
+NO_AXIS_SQUEEZES = {"tf.squeeze", "keras.ops.squeeze"}
+# The canonical names of keras.Model: a class deriving from it is a subclassed model.
+MODEL_CLASSES = ("keras.Model", "keras.models.Model")
 
 # --- metrics ----------------------------------------------------------------------------------------
 IOU_METRICS = {"MeanIoU", "IoU", "OneHotMeanIoU", "OneHotIoU", "BinaryIoU"}
@@ -229,6 +260,85 @@ BACKEND_TO_OPS = {
     "zeros_like": "keras.ops.zeros_like",
 }
 # Removed backend names without a same-meaning keras.ops function: what to write instead.
+# The BACKEND_TO_OPS entries the fix rewrites, with the parameter names of the Keras 2.15 backend
+# function and of the Keras 3.15 keras.ops function (inspect.signature on both). A positional
+# argument means the same in both; a keyword only when the name sits at the same place in both.
+# Left out although in the table: int_shape/shape (a tuple of ints or tensors instead of None /
+# a tensor), zeros/ones/eye (Keras 2 returns a variable), constant/arange (other default dtypes),
+# switch (Keras 2 also takes callables and broadcasts the condition).
+BACKEND_TO_OPS_PARAMS = {
+    "abs": (("x",), ("x",)),
+    "all": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "any": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "argmax": (("x", "axis"), ("x", "axis", "keepdims")),
+    "argmin": (("x", "axis"), ("x", "axis", "keepdims")),
+    "binary_crossentropy": (("target", "output", "from_logits"), ("target", "output", "from_logits")),
+    "cast": (("x", "dtype"), ("x", "dtype")),
+    "categorical_crossentropy": (("target", "output", "from_logits", "axis"),
+                                 ("target", "output", "from_logits", "axis")),
+    "clip": (("x", "min_value", "max_value"), ("x", "x_min", "x_max")),
+    "concatenate": (("tensors", "axis"), ("xs", "axis")),
+    "cos": (("x",), ("x",)),
+    "cumprod": (("x", "axis"), ("x", "axis", "dtype")),
+    "cumsum": (("x", "axis"), ("x", "axis", "dtype")),
+    "dot": (("x", "y"), ("x1", "x2")),
+    "elu": (("x", "alpha"), ("x", "alpha")),
+    "equal": (("x", "y"), ("x1", "x2")),
+    "exp": (("x",), ("x",)),
+    "expand_dims": (("x", "axis"), ("x", "axis")),
+    "flatten": (("x",), ("x",)),
+    "gather": (("reference", "indices"), ("x", "indices", "axis")),
+    "greater": (("x", "y"), ("x1", "x2")),
+    "greater_equal": (("x", "y"), ("x1", "x2")),
+    "less": (("x", "y"), ("x1", "x2")),
+    "less_equal": (("x", "y"), ("x1", "x2")),
+    "log": (("x",), ("x",)),
+    "map_fn": (("fn", "elems", "name", "dtype"), ("f", "xs")),
+    "max": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "initial")),
+    "maximum": (("x", "y"), ("x1", "x2")),
+    "mean": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "min": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "initial")),
+    "minimum": (("x", "y"), ("x1", "x2")),
+    "ndim": (("x",), ("x",)),
+    "not_equal": (("x", "y"), ("x1", "x2")),
+    "one_hot": (("indices", "num_classes"), ("x", "num_classes", "axis", "dtype", "sparse")),
+    "ones_like": (("x", "dtype", "name"), ("x", "dtype")),
+    "permute_dimensions": (("x", "pattern"), ("x", "axes")),
+    "pow": (("x", "a"), ("x1", "x2")),
+    "prod": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "dtype")),
+    "relu": (("x", "alpha", "max_value", "threshold"), ("x",)),
+    "repeat_elements": (("x", "rep", "axis"), ("x", "repeats", "axis")),
+    "reshape": (("x", "shape"), ("x", "newshape")),
+    "reverse": (("x", "axes"), ("x", "axis")),
+    "round": (("x",), ("x", "decimals")),
+    "sigmoid": (("x",), ("x",)),
+    "sign": (("x",), ("x",)),
+    "sin": (("x",), ("x",)),
+    "softmax": (("x", "axis"), ("x", "axis")),
+    "softplus": (("x",), ("x",)),
+    "softsign": (("x",), ("x",)),
+    "sparse_categorical_crossentropy": (("target", "output", "from_logits", "axis", "ignore_class"),
+                                        ("target", "output", "from_logits", "axis")),
+    "sqrt": (("x",), ("x",)),
+    "square": (("x",), ("x",)),
+    "squeeze": (("x", "axis"), ("x", "axis")),
+    "stack": (("x", "axis"), ("x", "axis")),
+    "std": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "stop_gradient": (("variables",), ("variable",)),
+    "sum": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "tanh": (("x",), ("x",)),
+    "tile": (("x", "n"), ("x", "repeats")),
+    "transpose": (("x",), ("x", "axes")),
+    "var": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
+    "zeros_like": (("x", "dtype", "name"), ("x", "dtype")),
+}
+# Where keras.ops has another default: the Keras 2 default, spelled out when the call leaves it out
+# (BACKEND_TO_OPS writes these as `keras.ops.argmax(x, axis=-1)`).
+BACKEND_TO_OPS_DEFAULTS = {
+    "argmax": ("axis", 1, "-1"), "argmin": ("axis", 1, "-1"), "concatenate": ("axis", 1, "-1"),
+    "cumprod": ("axis", 1, "0"), "cumsum": ("axis", 1, "0"), "expand_dims": ("axis", 1, "-1"),
+    "gather": ("axis", 2, "0"),
+}
 BACKEND_OTHER_FIX = {
     "get_value": "use `keras.ops.convert_to_numpy(x)` (or `x.numpy()`)",
     "batch_get_value": "use `[keras.ops.convert_to_numpy(v) for v in variables]`",
@@ -291,10 +401,33 @@ OPTIMIZER_CLASSES = frozenset({
     "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "RMSprop", "SGD",
 })
 
+# Keywords of each legacy optimizer (Keras 2.15) that the Keras 3.15 class of the same name takes with the
+# same meaning (inspect.signature on both); `lr` and `decay` are left for KC504 / KC505 to report next.
+LEGACY_OPTIMIZER_COMMON_KEYWORDS = {"clipnorm", "clipvalue", "global_clipnorm", "name", "lr", "decay"}
+LEGACY_OPTIMIZER_KEYWORDS = {
+    "Adadelta": {"learning_rate", "rho", "epsilon"},
+    "Adagrad": {"learning_rate", "initial_accumulator_value", "epsilon"},
+    "Adam": {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"},
+    "Adamax": {"learning_rate", "beta_1", "beta_2", "epsilon"},
+    "Ftrl": {"learning_rate", "learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+             "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta"},
+    "Nadam": {"learning_rate", "beta_1", "beta_2", "epsilon"},
+    "RMSprop": {"learning_rate", "rho", "momentum", "epsilon", "centered"},
+    "SGD": {"learning_rate", "momentum", "nesterov"},
+}
 # Model methods Keras 3 removed (AttributeError: 'Sequential' object has no attribute '<name>');
 # Keras 2.15 still has them (with a deprecation warning) -> what to call instead.
 MODEL_METHODS_REMOVED_IN_3 = {
     "fit_generator": "fit", "evaluate_generator": "evaluate", "predict_generator": "predict",
+}
+# Keras 2.15's `<method>_generator(generator, ...)` is `<method>(generator, ...)` with the same keywords
+# (it calls it); the keywords of the Keras 3.15 method (inspect.signature), besides `x`.
+GENERATOR_METHOD_KEYWORDS = {
+    "fit": {"y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle",
+            "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch", "validation_steps",
+            "validation_batch_size", "validation_freq"},
+    "evaluate": {"y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"},
+    "predict": {"batch_size", "verbose", "steps", "callbacks"},
 }
 # Model methods gone from both Keras 2.15 and 3 (removed in TF 2.6) -> what to write instead.
 MODEL_METHODS_REMOVED = {
@@ -311,14 +444,14 @@ FIT_QUEUE_METHODS = frozenset({"fit", "evaluate", "predict"})
 # Module paths, as written (`keras.` and `tensorflow.keras.`), that raise ModuleNotFoundError /
 # ImportError. `missing_on` is "2,3" when Keras 2.15 lacks them too (they went away in Keras 2.13 when the
 # code moved to keras.src), "3" when only Keras 3 lacks them. -> (missing_on, what to use instead)
-_LAYER_SUBMODULES = ("core", "convolutional", "pooling", "recurrent", "normalization", "embeddings", "merge",
+LAYER_SUBMODULES = ("core", "convolutional", "pooling", "recurrent", "normalization", "embeddings", "merge",
                      "advanced_activations", "wrappers")
-_UTILS_SUBMODULES = ("np_utils", "vis_utils", "generic_utils", "data_utils")
+UTILS_SUBMODULES = ("np_utils", "vis_utils", "generic_utils", "data_utils")
 REMOVED_MODULES: dict[str, tuple[str, str]] = {}
 for _root, _shown in (("keras", "keras"), ("tensorflow.keras", "tf.keras")):
-    for _sub in _LAYER_SUBMODULES:
+    for _sub in LAYER_SUBMODULES:
         REMOVED_MODULES[f"{_root}.layers.{_sub}"] = ("2,3", f"import the layers from `{_shown}.layers`")
-    for _sub in _UTILS_SUBMODULES:
+    for _sub in UTILS_SUBMODULES:
         REMOVED_MODULES[f"{_root}.utils.{_sub}"] = ("2,3", f"import from `{_shown}.utils`")
     REMOVED_MODULES[f"{_root}.engine"] = ("2,3", f"use `{_shown}.layers.Layer`, `{_shown}.Model` and `{_shown}.Input`")
     REMOVED_MODULES[f"{_root}.wrappers.scikit_learn"] = ("2,3", "use `keras.wrappers.SKLearnClassifier` / "
@@ -395,6 +528,56 @@ REMOVED_NAMES_IN_2_AND_3: dict[str, dict[str, str]] = {
     for root in ("keras", "tensorflow.keras")
 }
 REMOVED_NAMES_IN_2_AND_3["keras.utils"] = {"multi_gpu_model": "use `tf.distribute.MirroredStrategy`"}
+
+
+# Names public in keras.layers / keras.utils and tf.keras.layers / tf.keras.utils on both Keras 2.15 and
+# 3.15 (dir()): an import of one of them from a removed private submodule (`keras.layers.core`,
+# `keras.utils.np_utils`) may be rewritten to the public module.
+PUBLIC_LAYERS = frozenset({
+    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout", "Attention", "Average",
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
+    "BatchNormalization", "Bidirectional", "CategoryEncoding", "CenterCrop", "Concatenate", "Conv1D",
+    "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "ConvLSTM1D", "ConvLSTM2D",
+    "ConvLSTM3D", "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
+    "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D", "Dense",
+    "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dot", "Dropout", "ELU", "EinsumDense", "Embedding",
+    "Flatten", "GRU", "GRUCell", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D", "GroupNormalization", "HashedCrossing", "Hashing", "Identity", "Input", "InputLayer",
+    "InputSpec", "IntegerLookup", "LSTM", "LSTMCell", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+    "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum",
+    "Minimum", "MultiHeadAttention", "Multiply", "Normalization", "PReLU", "Permute", "RNN", "RandomBrightness",
+    "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
+    "RepeatVector", "Rescaling", "Reshape", "Resizing", "SeparableConv1D", "SeparableConv2D",
+    "SeparableConvolution1D", "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "SpectralNormalization", "StackedRNNCells",
+    "StringLookup", "Subtract", "TextVectorization", "TimeDistributed", "UnitNormalization", "UpSampling1D",
+    "UpSampling2D", "UpSampling3D", "Wrapper", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add",
+    "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize", "subtract"
+})
+PUBLIC_UTILS = frozenset({
+    "CustomObjectScope", "FeatureSpace", "Progbar", "Sequence", "array_to_img", "audio_dataset_from_directory",
+    "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
+    "enable_interactive_logging", "get_custom_objects", "get_file", "get_registered_name",
+    "get_registered_object", "get_source_inputs", "image_dataset_from_directory", "img_to_array",
+    "is_interactive_logging_enabled", "load_img", "model_to_dot", "normalize", "pack_x_y_sample_weight",
+    "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "serialize_keras_object",
+    "set_random_seed", "split_dataset", "text_dataset_from_directory", "timeseries_dataset_from_array",
+    "to_categorical", "unpack_x_y_sample_weight"
+})
+_PUBLIC = {"layers": PUBLIC_LAYERS, "utils": PUBLIC_UTILS}
+_PRIVATE_SUBMODULES = {"layers": LAYER_SUBMODULES, "utils": UTILS_SUBMODULES}
+
+
+def public_home(missing: str) -> Optional[tuple[str, frozenset]]:
+    """(public module, the names it exports on both majors) for a removed private submodule such as
+    `keras.layers.core` or `tensorflow.keras.utils.np_utils`; None for anything else."""
+    module, _, sub = missing.rpartition(".")
+    root, _, kind = module.rpartition(".")
+    if root in ("keras", "tensorflow.keras") and sub in _PRIVATE_SUBMODULES.get(kind, ()):
+        return module, _PUBLIC[kind]
+    return None
 
 
 def removed_import(path: str) -> Optional[tuple[str, str, str, str]]:

@@ -209,7 +209,7 @@ def _const(value: Any) -> Any:
 
 def _per_output(metrics: Any, outputs: list) -> list:
     """[(output index, [MetricSpec])] for a compile's `metrics=` argument."""
-    from kerascheck.facts.interp import flatten_specs
+    from kerascheck.facts.model import flatten_specs
 
     if metrics is None:
         return []

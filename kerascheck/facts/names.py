@@ -107,3 +107,8 @@ def import_bindings(node: cst.Import | cst.ImportFrom) -> list[tuple[str, str]]:
         local = module_name(alias.asname.name) if alias.asname is not None else name
         out.append((local, f"{base}.{name}"))
     return out
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """`if __name__ == "__main__":` (any comparison of `__name__`): the script's entry point."""
+    return isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__"

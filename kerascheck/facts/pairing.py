@@ -10,7 +10,7 @@ the rules reading these pairs stay silent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import libcst as cst
 
@@ -151,3 +151,29 @@ def label_pairs(model: Model) -> Iterator[LabelPair]:
             y = _target_for(fit.y, pair, len(outs))
             if y is not None and y.shape is not None:
                 yield LabelPair(pair, y, fit)
+
+
+def every_target_fits(models: list[Model], node: cst.CSTNode, fits_target: Callable[[Tensor, Array], bool]) -> bool:
+    """True when the loss written at `node` is paired with an output by some compile() and every
+    compile that uses it is followed by fit/evaluate calls, all of whose targets for that output are
+    known and satisfy `fits_target(output, y)`; False when any of it is unknown."""
+    found = False
+    for model in models:
+        pairs = None
+        for comp in model.compiles:
+            for pair in pair_losses(model, comp):
+                if pair.node is not node:
+                    continue
+                if any(a.star for a in comp.node.args):
+                    return False
+                fits = [f for f in model.fits if f.compile is comp]
+                if not fits:
+                    return False
+                if pairs is None:
+                    pairs = list(label_pairs(model))
+                for fit in fits:
+                    seen = [lp for lp in pairs if lp.fit is fit and lp.pair.index == pair.index]
+                    if not seen or not all(fits_target(lp.pair.output, lp.y) for lp in seen):
+                        return False
+                found = True
+    return found

@@ -87,6 +87,13 @@ class ClassRef:
     is_model: bool
     closure: Any = None
 
+    def method(self, name: str) -> Optional[cst.FunctionDef]:
+        """The method `name` the class body itself defines (inherited ones are not followed)."""
+        for stmt in self.node.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                return stmt
+        return None
+
 
 @dataclass(eq=False)
 class Instance:

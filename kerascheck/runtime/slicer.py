@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 import libcst as cst
 from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
 
-from kerascheck.facts.interp import ModuleFacts, _is_main_guard
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.names import is_main_guard
 from kerascheck.facts.values import Array, DictV, Func, Model, Seq
 
 if TYPE_CHECKING:
@@ -281,7 +282,7 @@ class _Slicer:
                 out.append(("def", None))
             elif isinstance(stmt, cst.ClassDef):
                 out.append(("class", None))
-            elif isinstance(stmt, cst.If) and _is_main_guard(stmt.test):
+            elif isinstance(stmt, cst.If) and is_main_guard(stmt.test):
                 out.append(("main", 'the `if __name__ == "__main__":` block never runs in runtime mode'))
             elif isinstance(stmt, (cst.For, cst.While)):
                 out.append(("loop", "loops never run in runtime mode"))

@@ -1,65 +1,12 @@
-"""Helpers the KC5xx rules share: which Model a receiver is, and how Keras names its class."""
+"""Syntax helpers the KC5xx rules share for their messages and fixes."""
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Optional
 
 import libcst as cst
 
-from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.names import dotted
-from kerascheck.facts.values import Model
-
-_KERAS_MODEL_BASES = ("keras.Model", "keras.models.Model")
-
-
-def tf_internal(facts: ModuleFacts, expr: cst.CSTNode) -> bool:
-    """True for names under `tensorflow.python.keras`: TensorFlow still ships that private Keras 2 copy
-    (TF 2.21 included), and it keeps every Keras 2 API, so the Keras 3 rules must leave it alone."""
-    if isinstance(expr, cst.Call):
-        expr = expr.func
-    path = facts.qualify(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
-    return bool(path) and path.startswith("tensorflow.python.")
-
-
-def _defines(cls: cst.ClassDef, method: str) -> bool:
-    return any(isinstance(stmt, cst.FunctionDef) and stmt.name.value == method for stmt in cls.body.body)
-
-
-def model_class_name(model: Model) -> str:
-    """The class name Keras puts in its AttributeError: 'Sequential', 'Functional' or the subclass."""
-    if model.kind == "sequential":
-        return "Sequential"
-    if model.kind == "functional":
-        return "Functional"
-    return model.cls.node.name.value if model.cls is not None else "Model"
-
-
-def model_lacks(facts: ModuleFacts, model: Model, method: str) -> bool:
-    """True when we can show `model.<method>` is Keras's own attribute: a Sequential/functional model,
-    or a subclass of keras.Model that does not define the method itself."""
-    if model.kind in ("sequential", "functional"):
-        return not tf_internal(facts, model.node)
-    if model.cls is None:
-        return False
-    node = model.cls.node
-    if _defines(node, method):
-        return False
-    for base in node.bases:
-        name = facts.resolve(base.value)
-        if name not in _KERAS_MODEL_BASES or name.flavor == "tf_keras" or tf_internal(facts, base.value):
-            return False
-    return bool(node.bases)
-
-
-def model_method_calls(facts: ModuleFacts, methods) -> Iterator[tuple[cst.Call, Model, str]]:
-    """Each `model.<method>(...)` call (once) whose receiver the interpreter knows is a Keras model."""
-    seen: set[int] = set()
-    for call, value, name in facts.receivers:
-        if name in methods and isinstance(value, Model) and id(call) not in seen:
-            seen.add(id(call))
-            if model_lacks(facts, value, name):
-                yield call, value, name
 
 
 def receiver_text(call: cst.Call) -> str:

@@ -2,20 +2,11 @@ from typing import Iterator
 
 import libcst as cst
 
-from kerascheck.checks.api._shared import keyword, model_class_name, model_method_calls, receiver_text
+from kerascheck.checks.api._shared import keyword, receiver_text
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import model_class_name, model_method_calls
 from kerascheck.rule import Hit, Rule
-
-# Keras 2.15's `<method>_generator(generator, ...)` is `<method>(generator, ...)` with the same keywords
-# (it calls it); the keywords of the Keras 3.15 method (inspect.signature), besides `x`.
-_TARGET_KEYWORDS = {
-    "fit": {"y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle",
-            "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch", "validation_steps",
-            "validation_batch_size", "validation_freq"},
-    "evaluate": {"y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"},
-    "predict": {"batch_size", "verbose", "steps", "callbacks"},
-}
 
 
 class FitGeneratorMethod(Rule):
@@ -48,7 +39,7 @@ def _rename(call: cst.Call, method: str) -> list:
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args) or len(positional) > 1:
         return []  # the second positional parameter differs (steps_per_epoch vs y)
-    allowed = _TARGET_KEYWORDS[method] | set(K.FIT_QUEUE_ARGS)
+    allowed = K.GENERATOR_METHOD_KEYWORDS[method] | set(K.FIT_QUEUE_ARGS)
     for arg in call.args:
         if arg.keyword is None:
             continue

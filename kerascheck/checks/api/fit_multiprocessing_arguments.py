@@ -1,9 +1,10 @@
 from typing import Iterator
 
 from kerascheck.checks._fixes import without_args
-from kerascheck.checks.api._shared import keyword, model_method_calls
+from kerascheck.checks.api._shared import keyword
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import model_method_calls
 from kerascheck.rule import Hit, Rule
 
 

@@ -4,87 +4,9 @@ import libcst as cst
 
 from kerascheck.checks._fixes import imported_as, replacement
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.names import Canonical, canonical, dotted
 from kerascheck.rule import Hit, Rule
-
-# The BACKEND_TO_OPS entries the fix rewrites, with the parameter names of the Keras 2.15 backend
-# function and of the Keras 3.15 keras.ops function (inspect.signature on both). A positional
-# argument means the same in both; a keyword only when the name sits at the same place in both.
-# Left out although in the table: int_shape/shape (a tuple of ints or tensors instead of None /
-# a tensor), zeros/ones/eye (Keras 2 returns a variable), constant/arange (other default dtypes),
-# switch (Keras 2 also takes callables and broadcasts the condition).
-_PARAMS = {
-    "abs": (("x",), ("x",)),
-    "all": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
-    "any": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
-    "argmax": (("x", "axis"), ("x", "axis", "keepdims")),
-    "argmin": (("x", "axis"), ("x", "axis", "keepdims")),
-    "binary_crossentropy": (("target", "output", "from_logits"), ("target", "output", "from_logits")),
-    "cast": (("x", "dtype"), ("x", "dtype")),
-    "categorical_crossentropy": (("target", "output", "from_logits", "axis"),
-                                 ("target", "output", "from_logits", "axis")),
-    "clip": (("x", "min_value", "max_value"), ("x", "x_min", "x_max")),
-    "concatenate": (("tensors", "axis"), ("xs", "axis")),
-    "cos": (("x",), ("x",)),
-    "cumprod": (("x", "axis"), ("x", "axis", "dtype")),
-    "cumsum": (("x", "axis"), ("x", "axis", "dtype")),
-    "dot": (("x", "y"), ("x1", "x2")),
-    "elu": (("x", "alpha"), ("x", "alpha")),
-    "equal": (("x", "y"), ("x1", "x2")),
-    "exp": (("x",), ("x",)),
-    "expand_dims": (("x", "axis"), ("x", "axis")),
-    "flatten": (("x",), ("x",)),
-    "gather": (("reference", "indices"), ("x", "indices", "axis")),
-    "greater": (("x", "y"), ("x1", "x2")),
-    "greater_equal": (("x", "y"), ("x1", "x2")),
-    "less": (("x", "y"), ("x1", "x2")),
-    "less_equal": (("x", "y"), ("x1", "x2")),
-    "log": (("x",), ("x",)),
-    "map_fn": (("fn", "elems", "name", "dtype"), ("f", "xs")),
-    "max": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "initial")),
-    "maximum": (("x", "y"), ("x1", "x2")),
-    "mean": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
-    "min": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "initial")),
-    "minimum": (("x", "y"), ("x1", "x2")),
-    "ndim": (("x",), ("x",)),
-    "not_equal": (("x", "y"), ("x1", "x2")),
-    "one_hot": (("indices", "num_classes"), ("x", "num_classes", "axis", "dtype", "sparse")),
-    "ones_like": (("x", "dtype", "name"), ("x", "dtype")),
-    "permute_dimensions": (("x", "pattern"), ("x", "axes")),
-    "pow": (("x", "a"), ("x1", "x2")),
-    "prod": (("x", "axis", "keepdims"), ("x", "axis", "keepdims", "dtype")),
-    "relu": (("x", "alpha", "max_value", "threshold"), ("x",)),
-    "repeat_elements": (("x", "rep", "axis"), ("x", "repeats", "axis")),
-    "reshape": (("x", "shape"), ("x", "newshape")),
-    "reverse": (("x", "axes"), ("x", "axis")),
-    "round": (("x",), ("x", "decimals")),
-    "sigmoid": (("x",), ("x",)),
-    "sign": (("x",), ("x",)),
-    "sin": (("x",), ("x",)),
-    "softmax": (("x", "axis"), ("x", "axis")),
-    "softplus": (("x",), ("x",)),
-    "softsign": (("x",), ("x",)),
-    "sparse_categorical_crossentropy": (("target", "output", "from_logits", "axis", "ignore_class"),
-                                        ("target", "output", "from_logits", "axis")),
-    "sqrt": (("x",), ("x",)),
-    "square": (("x",), ("x",)),
-    "squeeze": (("x", "axis"), ("x", "axis")),
-    "stack": (("x", "axis"), ("x", "axis")),
-    "std": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
-    "stop_gradient": (("variables",), ("variable",)),
-    "sum": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
-    "tanh": (("x",), ("x",)),
-    "tile": (("x", "n"), ("x", "repeats")),
-    "transpose": (("x",), ("x", "axes")),
-    "var": (("x", "axis", "keepdims"), ("x", "axis", "keepdims")),
-    "zeros_like": (("x", "dtype", "name"), ("x", "dtype")),
-}
-# Where keras.ops has another default: the Keras 2 default, spelled out when the call leaves it out
-# (BACKEND_TO_OPS writes these as `keras.ops.argmax(x, axis=-1)`).
-_DEFAULTS = {"argmax": ("axis", 1, "-1"), "argmin": ("axis", 1, "-1"), "concatenate": ("axis", 1, "-1"),
-             "cumprod": ("axis", 1, "0"), "cumsum": ("axis", 1, "0"), "expand_dims": ("axis", 1, "-1"),
-             "gather": ("axis", 2, "0")}
 
 
 def _backend_module(name: Canonical) -> Optional[str]:
@@ -126,7 +48,7 @@ class KerasBackendMathFunction(Rule):
             hit = self.hit(node, name=dotted(node) or path,
                            error=f"AttributeError: module '{shown}' has no attribute '{fn}'",
                            fix=K.backend_fix(fn, fn not in K.TF_KERAS_BACKEND_MISSING))
-            if fn in _PARAMS and module == "keras.backend" and "2" not in facts.keras_versions:
+            if fn in K.BACKEND_TO_OPS_PARAMS and module == "keras.backend" and "2" not in facts.keras_versions:
                 if calls is None:
                     calls = {id(site.node.func): site.node for site in facts.calls}
                 hit = self._fix(facts, hit, node, calls.get(id(node)), fn)
@@ -137,7 +59,7 @@ class KerasBackendMathFunction(Rule):
         and every argument means the same to the keras.ops function."""
         if call is None or any(a.star for a in call.args):
             return hit
-        k2, k3 = _PARAMS[fn]
+        k2, k3 = K.BACKEND_TO_OPS_PARAMS[fn]
         positional = [a for a in call.args if a.keyword is None]
         keywords = [a.keyword.value for a in call.args if a.keyword is not None]
         if len(positional) > min(len(k2), len(k3)):
@@ -154,7 +76,7 @@ class KerasBackendMathFunction(Rule):
             return hit
         target = K.BACKEND_TO_OPS[fn].split("(")[0].rsplit(".", 1)[-1]
         edits = [(func, prefix + target)]
-        default = _DEFAULTS.get(fn)
+        default = K.BACKEND_TO_OPS_DEFAULTS.get(fn)
         if default is not None:
             param, index, value = default
             if len(positional) <= index and param not in keywords:

@@ -2,24 +2,10 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from kerascheck.checks.api._shared import tf_internal
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts import keras_api as K
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import tf_internal
 from kerascheck.rule import Hit, Rule
-
-# Keywords of each legacy optimizer (Keras 2.15) that the Keras 3.15 class of the same name takes with the
-# same meaning (inspect.signature on both); `lr` and `decay` are left for KC504 / KC505 to report next.
-_COMMON = {"clipnorm", "clipvalue", "global_clipnorm", "name", "lr", "decay"}
-_KEYWORDS = {
-    "Adadelta": {"learning_rate", "rho", "epsilon"},
-    "Adagrad": {"learning_rate", "initial_accumulator_value", "epsilon"},
-    "Adam": {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"},
-    "Adamax": {"learning_rate", "beta_1", "beta_2", "epsilon"},
-    "Ftrl": {"learning_rate", "learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
-             "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta"},
-    "Nadam": {"learning_rate", "beta_1", "beta_2", "epsilon"},
-    "RMSprop": {"learning_rate", "rho", "momentum", "epsilon", "centered"},
-    "SGD": {"learning_rate", "momentum", "nesterov"},
-}
 
 
 class LegacyOptimizer(Rule):
@@ -45,11 +31,12 @@ def _drop_legacy(facts: ModuleFacts, call: cst.Call, cls: str) -> Optional[tuple
     """`tf.keras.optimizers.legacy.Adam(...)` -> `tf.keras.optimizers.Adam(...)` when every argument
     means the same to the new class."""
     func = call.func
-    if cls not in _KEYWORDS or not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Attribute) \
-            or func.value.attr.value != "legacy":
+    if cls not in K.LEGACY_OPTIMIZER_KEYWORDS or not isinstance(func, cst.Attribute) \
+            or not isinstance(func.value, cst.Attribute) or func.value.attr.value != "legacy":
         return None
     if any(a.star for a in call.args) or len([a for a in call.args if a.keyword is None]) > 1:
         return None
-    if any(a.keyword is not None and a.keyword.value not in _KEYWORDS[cls] | _COMMON for a in call.args):
+    kept = K.LEGACY_OPTIMIZER_KEYWORDS[cls] | K.LEGACY_OPTIMIZER_COMMON_KEYWORDS
+    if any(a.keyword is not None and a.keyword.value not in kept for a in call.args):
         return None
     return func.value, facts.module.code_for_node(func.value.value)

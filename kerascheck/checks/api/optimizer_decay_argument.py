@@ -3,9 +3,9 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from kerascheck.checks._fixes import replacement, without_args
-from kerascheck.checks.api._optimizers import optimizer_calls
 from kerascheck.checks.api._shared import keyword
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import optimizer_calls
 from kerascheck.rule import Hit, Rule
 
 _K3 = ("Keras 3 ignores it: it only warns \"Argument `decay` is no longer supported and will be ignored.\" "

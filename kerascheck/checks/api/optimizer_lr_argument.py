@@ -1,8 +1,8 @@
 from typing import Iterator
 
-from kerascheck.checks.api._optimizers import optimizer_calls
 from kerascheck.checks.api._shared import keyword
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import optimizer_calls
 from kerascheck.rule import Hit, Rule
 
 

@@ -3,9 +3,10 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from kerascheck.checks._fixes import replacement
-from kerascheck.checks.api._shared import model_class_name, model_method_calls, receiver_text
+from kerascheck.checks.api._shared import receiver_text
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import model_class_name, model_method_calls
 from kerascheck.facts.values import Model
 from kerascheck.rule import Hit, Rule
 

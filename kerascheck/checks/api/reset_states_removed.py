@@ -2,8 +2,9 @@ from typing import Iterator
 
 import libcst as cst
 
-from kerascheck.checks.api._shared import model_class_name, model_lacks, receiver_text, tf_internal
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.checks.api._shared import receiver_text
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.model_api import model_class_name, model_lacks, tf_internal
 from kerascheck.facts.values import MetricItem, MetricSpec, Model
 from kerascheck.rule import Hit, Rule
 

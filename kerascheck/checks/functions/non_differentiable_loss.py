@@ -1,7 +1,7 @@
 from typing import Iterator
 
 from kerascheck.facts.functions import function_facts, snippet
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import LossSpec
 from kerascheck.rule import Hit, Rule
 

@@ -1,7 +1,7 @@
 from typing import Iterator
 
 from kerascheck.facts.functions import class_count_effect, function_facts, output_of
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 

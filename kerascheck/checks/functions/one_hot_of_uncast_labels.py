@@ -4,7 +4,7 @@ import libcst as cst
 
 from kerascheck.facts.functions import (ONE_HOT_INDICES_ERROR, Y_TRUE_AS_FLOAT, float_indices_majors, function_facts,
                                         snippet)
-from kerascheck.facts.interp import ModuleFacts, _find_method
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 
@@ -16,7 +16,7 @@ class OneHotOfUncastLabels(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Hit]:
         for use in facts.fn_uses:
             cls = use.model.cls
-            if cls is not None and _find_method(cls.node, "train_step") is not None:
+            if cls is not None and cls.method("train_step") is not None:
                 continue  # a custom train_step may call the function itself, without Keras's wrapper
             ff = function_facts(facts, use.func)
             for oh_use in ff.onehots if ff else []:

@@ -1,7 +1,7 @@
 from typing import Iterator
 
 from kerascheck.facts.functions import LOG_NAN_ACTIVATIONS, function_facts, output_of, snippet
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 

@@ -1,7 +1,7 @@
 from typing import Iterator
 
-from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.metrics import ACCURACY_METRICS, REGRESSION_LOSSES, metric_uses
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 

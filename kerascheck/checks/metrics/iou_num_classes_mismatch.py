@@ -2,8 +2,8 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.metrics import IOU_PARAMS, class_count, iou_config, metric_uses
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 

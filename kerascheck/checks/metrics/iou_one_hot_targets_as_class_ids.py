@@ -2,8 +2,8 @@ from typing import Iterator
 
 from kerascheck.checks._fixes import with_keywords
 from kerascheck.checks.metrics._iou_text import length_error, one_hot_variant
-from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.metrics import IOU_PARAMS, iou_config, metric_uses, target_encoding
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 

@@ -4,9 +4,9 @@ import libcst as cst
 
 from kerascheck.checks._fixes import with_keywords
 from kerascheck.checks.metrics._iou_text import length_error, one_hot_variant
-from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.metrics import (IOU_PARAMS, IoUConfig, MetricUse, class_count, iou_config, metric_uses,
                                       target_encoding)
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 _STUCK = "the metric is stuck at one value however the model trains"

@@ -2,8 +2,8 @@ from typing import Iterator
 
 from kerascheck.checks.metrics._iou_text import length_error, sparse_variant
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
 from kerascheck.facts.metrics import iou_config, metric_uses, one_hot_reading_of_ids
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.rule import Hit, Rule
 
 _ORDER = ("raises", "zeros", "batch")  # the outcome a user meets first

@@ -3,9 +3,9 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from kerascheck.checks._fixes import replacement
-from kerascheck.checks.outputs._structure import (compile_of, concat_output, dict_keys, fit_targets, seq_len,
-                                                  versions_text)
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.checks.outputs._text import versions_text
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.outputs import compile_of, concat_heads_problem, concat_output
 from kerascheck.facts.values import Model, Seq
 from kerascheck.rule import Hit, Rule
 
@@ -13,31 +13,6 @@ _K2_FIRST_TARGET = ("Keras 2 trains silently on the first target against every c
                     "other targets")
 _K2_UNEXPECTED = ("Keras 2 raises `ValueError: Found unexpected losses or metrics that do not correspond to "
                   "any Model output`")
-
-
-def concat_heads_problem(model: Model) -> Optional[tuple]:
-    """(reason, n) when the model's single output concatenates heads that the compile/fit calls treat
-    as separate outputs; reason: 'targets' | 'dict_targets' | 'dict_loss' | 'list_loss'."""
-    if concat_output(model) is None:
-        return None
-    targets = fit_targets(model)
-    for fit, kind, n in targets:
-        if kind == "seq" and n >= 2:
-            return ("targets", n, fit)
-    for comp in model.compiles:
-        keys = dict_keys(comp.loss)
-        if keys is not None and len(keys) >= 2:
-            return ("dict_loss", len(keys), comp)
-    for fit, kind, n in targets:
-        loss = getattr(compile_of(model, fit), "loss", None)
-        if kind == "dict" and n >= 2 and not isinstance(loss, Seq):
-            return ("dict_targets", n, fit)
-    if all(kind is None for _, kind, _ in targets):
-        for comp in model.compiles:
-            n = seq_len(comp.loss)
-            if n is not None and n >= 2:
-                return ("list_loss", n, comp)
-    return None
 
 
 class ConcatenatedHeadsWithMultipleLosses(Rule):

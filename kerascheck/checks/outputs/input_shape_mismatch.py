@@ -2,16 +2,12 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from kerascheck.checks.outputs._structure import versions_text
+from kerascheck.checks.outputs._text import versions_text
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.tensors import sequential_input
 from kerascheck.facts.values import Array, Layer, Model, Tensor
 from kerascheck.rule import Hit, Rule
-
-# First layers that read the size of the input's last axis (Keras 3 Sequential models check nothing
-# else: other dimensions are only caught when a later layer happens to depend on them).
-_LAST_AXIS_LAYERS = set(K.UNIT_LAYERS) | K.RECURRENT_LAYERS | {"BatchNormalization"}
 
 
 _K2 = "Keras 2 raises `ValueError: Input 0 of layer ... is incompatible with the layer`"
@@ -96,7 +92,7 @@ class InputShapeMismatch(Rule):
         if model.kind == "functional":
             k3 = f"Keras 3 raises `ValueError: Input 0 ... is incompatible with the layer: expected shape={full}, " \
                  f"found shape=...`"
-        elif len(spec) - 1 in differ and first is not None and first.cls in _LAST_AXIS_LAYERS:
+        elif len(spec) - 1 in differ and first is not None and first.cls in K.LAST_AXIS_LAYERS:
             if first.cls in K.RECURRENT_LAYERS:
                 k3 = (f"Keras 3 raises `ValueError: Exception encountered when calling {first.cls}Cell.call()` "
                       f"(its kernel expects {spec[-1]} features, not {data[-1]})")

@@ -2,11 +2,10 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from kerascheck.checks.outputs._structure import (dict_keys, fit_targets, is_trained_head, loss_names,
-                                                  output_count, output_items, seq_len, trusted_output_names,
-                                                  versions_text)
-from kerascheck.checks.outputs.concatenated_heads_with_multiple_losses import concat_heads_problem
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.checks.outputs._text import versions_text
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.outputs import (concat_heads_problem, dict_keys, fit_targets, is_trained_head, loss_names,
+                                      output_count, output_items, seq_len, trusted_output_names)
 from kerascheck.facts.values import DictV, Model
 from kerascheck.rule import Hit, Rule
 

@@ -3,14 +3,12 @@ from typing import Iterator
 import libcst as cst
 
 from kerascheck.checks._fixes import replacement
-from kerascheck.checks.outputs._structure import versions_text
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.checks.outputs._text import versions_text
+from kerascheck.facts import keras_api as K
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import Tensor
 from kerascheck.rule import Hit, Rule
 
-# `keras.backend.squeeze(x)` needs an axis (TypeError without one) and `np.squeeze` is not a graph op:
-# only these drop every size-1 axis, the batch axis included.
-_NO_AXIS_SQUEEZES = {"tf.squeeze", "keras.ops.squeeze"}
 
 _K2 = ("Keras 2 crashes on a batch of one sample (`slice index -1 of dimension 0 out of bounds`, or "
        "`Integer division by zero` with 1-D targets) and `predict` on one sample returns a scalar")
@@ -53,7 +51,7 @@ class SqueezeOnModelOutput(Rule):
                         lambdas = _LambdaBodies()
                         facts.module.visit(lambdas)
                     in_lambda = id(call) in lambdas.ids
-                if name not in _NO_AXIS_SQUEEZES:
+                if name not in K.NO_AXIS_SQUEEZES:
                     continue
                 seen.add(id(call))
                 short = "tf.squeeze" if name == "tf.squeeze" else "keras.ops.squeeze"

@@ -1,7 +1,7 @@
 from typing import Iterator
 
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import label_pairs, loss_pairs
 from kerascheck.rule import Hit, Rule
 

@@ -3,7 +3,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import loss_pairs
 from kerascheck.rule import Hit, Rule
 

@@ -1,7 +1,7 @@
 from typing import Iterator
 
 from kerascheck.checks.pairing._loss_swap import swap_edit
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import label_pairs
 from kerascheck.rule import Hit, Rule
 

@@ -1,16 +1,9 @@
 from typing import Iterator
 
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import loss_pairs
 from kerascheck.rule import Hit, Rule
-
-# Measured on Keras 3.15 and 2.15 (tests/fixtures/KC205): sparse categorical, categorical and binary
-# crossentropy on a linear/ReLU output with from_logits=False train far worse than with logits.
-_LOSSES = {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"}
-_CLASS = {"categorical_crossentropy": "CategoricalCrossentropy",
-          "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
-          "binary_crossentropy": "BinaryCrossentropy"}
 
 
 class LogitsWithoutFromLogits(Rule):
@@ -23,7 +16,7 @@ class LogitsWithoutFromLogits(Rule):
         for model in facts.models:
             for pair in loss_pairs(model):
                 out, name = pair.output, pair.loss.name
-                if name not in _LOSSES or pair.loss.from_logits is not False:
+                if name not in K.LOGIT_SENSITIVE_LOSS_CLASSES or pair.loss.from_logits is not False:
                     continue
                 if out.activation not in K.LOGIT_ACTIVATIONS:
                     continue
@@ -32,5 +25,6 @@ class LogitsWithoutFromLogits(Rule):
                 if id(pair.node) in seen:
                     continue
                 seen.add(id(pair.node))
-                yield self.hit(pair.node, loss=name, activation=out.activation, cls=_CLASS[name],
+                yield self.hit(pair.node, loss=name, activation=out.activation,
+                               cls=K.LOGIT_SENSITIVE_LOSS_CLASSES[name],
                                prob="sigmoid" if name == "binary_crossentropy" else "softmax")

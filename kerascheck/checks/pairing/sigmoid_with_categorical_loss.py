@@ -1,12 +1,9 @@
 from typing import Iterator
 
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts import keras_api as K
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import loss_pairs
 from kerascheck.rule import Hit, Rule
-
-# Verified on Keras 3.15 and 2.15: both train exactly like softmax (Keras uses the cached
-# pre-sigmoid values). The focal variant is left out: it was not measured.
-_LOSSES = {"categorical_crossentropy", "sparse_categorical_crossentropy"}
 
 
 class SigmoidWithCategoricalLoss(Rule):
@@ -19,7 +16,7 @@ class SigmoidWithCategoricalLoss(Rule):
         for model in facts.models:
             for pair in loss_pairs(model):
                 out = pair.output
-                if pair.loss.name not in _LOSSES or out.activation != "sigmoid":
+                if pair.loss.name not in K.SOFTMAX_LIKE_ON_SIGMOID_LOSSES or out.activation != "sigmoid":
                     continue
                 if out.units is None or out.units < 2 or pair.loss.from_logits is not False:
                     continue

@@ -2,7 +2,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from kerascheck.facts.interp import ModuleFacts
+from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.values import Tensor
 from kerascheck.rule import Hit, Rule
 

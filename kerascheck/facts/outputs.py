@@ -1,12 +1,13 @@
-"""Shared reading of the facts for the KC1xx rules: how many outputs, losses and targets a model has,
-as far as the facts know them exactly. Anything uncertain is None, and the rules stay silent."""
+"""A model's output structure as compile() and fit() see it (the KC1xx facts): how many outputs,
+losses and targets a model has, as far as the facts know them exactly. Anything uncertain is None, and
+the rules stay silent."""
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from kerascheck.facts import keras_api as K
-from kerascheck.facts.values import UNKNOWN, Array, DictV, LossSpec, Model, Seq, Tensor
+from kerascheck.facts.values import Array, DictV, LossSpec, Model, Seq, Tensor
 
 
 def seq_len(value: Any) -> Optional[int]:
@@ -119,15 +120,26 @@ def is_trained_head(t: Any) -> bool:
         t.layer.cls in K.UNIT_LAYERS or t.layer.cls in K.RECURRENT_LAYERS)
 
 
-def versions_text(parts: dict, versions: frozenset) -> str:
-    """Join per-version consequences, Keras 3 first: {"3": "...", "2": "..."}; a text already said (or
-    the start of one already said) is not repeated."""
-    chosen: list = []
-    for v in ("3", "2"):
-        if v in versions and parts.get(v) and not any(c.startswith(parts[v]) for c in chosen):
-            chosen.append(parts[v])
-    return "; ".join(chosen)
-
-
-__all__ = ["UNKNOWN", "seq_len", "dict_keys", "concat_output", "fit_targets", "compile_of", "loss_names",
-           "trusted_output_names", "output_count", "output_items", "is_trained_head", "versions_text"]
+def concat_heads_problem(model: Model) -> Optional[tuple]:
+    """(reason, n) when the model's single output concatenates heads that the compile/fit calls treat
+    as separate outputs; reason: 'targets' | 'dict_targets' | 'dict_loss' | 'list_loss'."""
+    if concat_output(model) is None:
+        return None
+    targets = fit_targets(model)
+    for fit, kind, n in targets:
+        if kind == "seq" and n >= 2:
+            return ("targets", n, fit)
+    for comp in model.compiles:
+        keys = dict_keys(comp.loss)
+        if keys is not None and len(keys) >= 2:
+            return ("dict_loss", len(keys), comp)
+    for fit, kind, n in targets:
+        loss = getattr(compile_of(model, fit), "loss", None)
+        if kind == "dict" and n >= 2 and not isinstance(loss, Seq):
+            return ("dict_targets", n, fit)
+    if all(kind is None for _, kind, _ in targets):
+        for comp in model.compiles:
+            n = seq_len(comp.loss)
+            if n is not None and n >= 2:
+                return ("list_loss", n, comp)
+    return None
