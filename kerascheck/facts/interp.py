@@ -19,6 +19,7 @@ from kerascheck.facts.tensors import (apply_layer, const, input_tensor, int_cons
 from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
                                      Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, Partial,
                                      QName, Seq, Tensor)
+from kerascheck.facts.version_evidence import note_version_evidence
 
 MAX_DEPTH = 8
 _ORDERINGS = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
@@ -90,6 +91,7 @@ class ModuleFacts:
     # method calls whose receiver the interpreter knows: (call node, receiver value, method name)
     receivers: list[tuple[cst.Call, Any, str]] = field(default_factory=list)
     keras_evidence: set = field(default_factory=set)  # Keras majors the code itself implies
+    legacy_keras_env: bool = False  # sets TF_USE_LEGACY_KERAS before importing TensorFlow
     mentions_keras: bool = False
     keras_versions: frozenset = frozenset({"2", "3"})  # set by the engine from settings + evidence
 
@@ -1102,6 +1104,7 @@ def analyze(module: cst.Module) -> ModuleFacts:
             facts.keras_evidence.add("2")
         if c == "keras.ops" or c.startswith("keras.ops."):
             facts.keras_evidence.add("3")
+    note_version_evidence(facts, module)
     for node, name in facts.dotted_names:
         head, _, rest = name.partition(".")
         if head in facts.imports:
