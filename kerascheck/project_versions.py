@@ -544,6 +544,8 @@ class ProjectVersions:
         except (OSError, RuntimeError):
             return Declared()
         stop = self.stop.resolve() if self.stop is not None else None
+        if stop is not None and stop != folder and stop not in folder.parents:
+            stop = None  # a file outside the settings' root: its own project's root
         tf_keras = False
         files: list[str] = []
         for directory in (folder, *folder.parents):
