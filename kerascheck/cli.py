@@ -76,7 +76,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--stdin-filename", help="The name of the file read from stdin (`-`).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="A pyproject.toml or kerascheck.toml to use.")
 @click.option("--keras-version", type=click.Choice(["auto", "2", "3"]), help="The Keras major version your code runs on.")
-@click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved settings (with PATHS: each file's Keras version and what decided it) and exit.")
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kerascheck_cache/).")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
