@@ -431,7 +431,7 @@ def _statistics(findings, results, catalogue) -> str:
     skipped = sum(1 for r in results if r.skipped)
     lines.append(f"{len(findings)} finding(s) in {len(results)} file(s); "
                  f"{skipped} file(s) skipped without parsing (no Keras/TensorFlow mention)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _assumed(results)
 
 
 @main.command("server")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import functools
 import json
 import re
 import sys
@@ -52,16 +53,21 @@ class Pin:
 
     def majors(self) -> frozenset:
         """The Keras majors this requirement allows."""
-        if self.package == TF_KERAS:
-            return frozenset({"2", "3"})
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        return _majors(self.package, self.spec)
 
-        try:
-            spec = SpecifierSet(self.spec)
-        except InvalidSpecifier:
-            return frozenset({"2", "3"})
-        ranges = _MAJORS["keras" if self.package == KERAS else "tensorflow"]
-        return frozenset(m for m, (lo, hi) in ranges.items() if _admits(spec, lo, hi))
+
+@functools.lru_cache(maxsize=1024)
+def _majors(package: str, specifiers: str) -> frozenset:
+    if package == TF_KERAS:
+        return frozenset({"2", "3"})
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        spec = SpecifierSet(specifiers)
+    except InvalidSpecifier:
+        return frozenset({"2", "3"})
+    ranges = _MAJORS["keras" if package == KERAS else "tensorflow"]
+    return frozenset(m for m, (lo, hi) in ranges.items() if _admits(spec, lo, hi))
 
 
 def _admits(spec: Any, lo: str, hi: Optional[str]) -> bool:
@@ -522,6 +528,7 @@ class _Folder:
     stamp: tuple
     pins: list[Pin]
     files: list[str]
+    decision: tuple[Optional[str], str] = (None, "")
 
 
 @dataclass
@@ -552,7 +559,7 @@ class ProjectVersions:
             entry = self._folder(directory)
             files += entry.files
             tf_keras = tf_keras or any(p.package == TF_KERAS for p in entry.pins)
-            major, detail = decide(entry.pins)
+            major, detail = entry.decision
             if major is not None:
                 return Declared(major, detail, tf_keras, tuple(files))
             if directory == stop or (stop is None and _is_project_root(directory)):
@@ -576,7 +583,7 @@ class ProjectVersions:
                 with self._lock:
                     if warning not in self.warnings:
                         self.warnings.append(warning)
-        entry = _Folder(stamp, pins, [str(p) for p in paths])
+        entry = _Folder(stamp, pins, [str(p) for p in paths], decide(pins))
         with self._lock:
             self._folders[directory] = entry
         return entry

@@ -273,6 +273,10 @@ def test_recheck_reads_a_changed_file_again(tmp_path):
     ('import os\nos.environ.setdefault("TF_USE_LEGACY_KERAS", "True")\nfrom tensorflow import keras\n', {"2"}, True),
     ('from os import environ\nenviron.update({"TF_USE_LEGACY_KERAS": "true"})\nimport tensorflow as tf\n', {"2"}, True),
     ('import os\nif True:\n    os.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow as tf\n', {"2"}, True),
+    ('import os\nif 0:\n    pass\nelif 1: os.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow as tf\n', {"2"}, True),
+    ('import os\ntry:\n    pass\nfinally:\n    os.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow\n', {"2"}, True),
+    # in a function: runs later, if at all
+    ('import os\ndef f():\n    os.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow as tf\n', set(), False),
     # set after TensorFlow is imported: TensorFlow has already read it
     ('import os\nimport tensorflow as tf\nos.environ["TF_USE_LEGACY_KERAS"] = "1"\n', set(), False),
     # a spelling TensorFlow does not take
@@ -330,6 +334,11 @@ def test_no_pin_anywhere_assumes_keras_3_and_says_so(tmp_path, no_keras_installe
     assert "KC501" in r.stdout
     assert "(assuming Keras 3: nothing says which Keras; set keras-version)" in r.stdout
     assert "Keras 3 assumed for 1 file: nothing says which Keras; set `keras-version`." in r.stdout
+
+
+def test_statistics_say_it_too(tmp_path, no_keras_installed):
+    r = run(["--no-cache", "--statistics"], project(tmp_path))
+    assert r.stdout.endswith("Keras 3 assumed for 1 file: nothing says which Keras; set `keras-version`.\n")
 
 
 def test_suffix_only_on_version_specific_rules(tmp_path, no_keras_installed):

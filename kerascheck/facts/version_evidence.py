@@ -49,21 +49,34 @@ def note_version_evidence(facts: "ModuleFacts", module: cst.Module) -> None:
             facts.keras_evidence.add("2")
 
 
-def _top_level(body) -> Iterator[cst.BaseSmallStatement]:
-    """The small statements the module runs on import, in source order (if/try/with blocks included,
-    function and class bodies not: they run later, if at all)."""
-    for stmt in body:
+def _top_level(statements) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements the module runs on import, in source order (if/elif/else, try and with
+    blocks included; function and class bodies not: they run later, if at all)."""
+    for stmt in statements:
         if isinstance(stmt, cst.SimpleStatementLine):
             yield from stmt.body
-        elif isinstance(stmt, (cst.If, cst.Try, cst.With, cst.TryStar)):
-            blocks = [stmt.body]
-            if isinstance(stmt, cst.If) and stmt.orelse is not None:
-                blocks.append(stmt.orelse)
-            if isinstance(stmt, (cst.Try, cst.TryStar)):
-                blocks += [h.body for h in stmt.handlers] + [b for b in (stmt.orelse, stmt.finalbody) if b]
-            for block in blocks:
-                inner = block.body
-                yield from _top_level(inner if isinstance(inner, (list, tuple)) else [inner])
+        elif isinstance(stmt, cst.If):
+            yield from _suite(stmt.body)
+            if isinstance(stmt.orelse, cst.If):  # elif
+                yield from _top_level([stmt.orelse])
+            elif stmt.orelse is not None:
+                yield from _suite(stmt.orelse.body)
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            yield from _suite(stmt.body)
+            for handler in stmt.handlers:
+                yield from _suite(handler.body)
+            for extra in (stmt.orelse, stmt.finalbody):
+                if extra is not None:
+                    yield from _suite(extra.body)
+        elif isinstance(stmt, cst.With):
+            yield from _suite(stmt.body)
+
+
+def _suite(suite: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
+    if isinstance(suite, cst.SimpleStatementSuite):  # `if x: a = 1` on one line
+        yield from suite.body
+    else:
+        yield from _top_level(suite.body)
 
 
 def _sets_legacy_before_import(module: cst.Module, imports: dict[str, str]) -> bool:
