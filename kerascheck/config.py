@@ -249,7 +249,8 @@ def detect_keras_version(python: Optional[str] = None) -> Optional[str]:
     where kerascheck runs, or in the environment of the interpreter `python`."""
     import os
 
-    if python and os.path.realpath(python) != os.path.realpath(sys.executable):
+    # Not realpath: two virtualenvs share one interpreter binary but not their site-packages.
+    if python and os.path.abspath(python) != os.path.abspath(sys.executable):
         versions = _versions_in(python)
     else:
         from importlib import metadata

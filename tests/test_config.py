@@ -331,7 +331,7 @@ def test_detect_keras_version_in_another_interpreter(tmp_path):
     import venv
 
     env = tmp_path / "env"
-    venv.create(env, with_pip=False)
+    venv.create(env, with_pip=False, symlinks=True)  # the same interpreter binary as this one
     python = env / "bin" / "python"
     site = next((env / "lib").glob("python*/site-packages"))
     dist = site / "keras-2.15.0.dist-info"
