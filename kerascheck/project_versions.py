@@ -138,9 +138,6 @@ class Malformed(Exception):
     """A declaration file that cannot be read as its format: skipped, with this one-line reason."""
 
 
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
 def _relevant(name: str) -> Optional[str]:
     n = normalize(name)
     if n == KERAS or n == TF_KERAS:
@@ -598,4 +595,10 @@ def _stat(path: Path) -> tuple:
 
 
 def _is_project_root(directory: Path) -> bool:
-    return (directory / ".git").exists() or (directory / "pyproject.toml").is_file()
+    """A folder with a pyproject.toml or .git; the home folder too, so that a loose script does not
+    take the declarations of whatever lies above it."""
+    try:
+        home = Path.home().resolve()
+    except (OSError, RuntimeError):
+        home = None
+    return directory == home or (directory / ".git").exists() or (directory / "pyproject.toml").is_file()

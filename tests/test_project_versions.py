@@ -244,6 +244,14 @@ def test_nearest_deciding_folder_wins_and_the_walk_stops_at_the_project_root(tmp
     assert ProjectVersions(stop=tmp_path / "elsewhere").for_path(project / "x.py").major is None
 
 
+def test_the_walk_stops_at_the_home_folder(tmp_path, monkeypatch):
+    write(tmp_path / "requirements.txt", "tensorflow==2.15.1\n")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    write(tmp_path / "home" / "scripts" / "a.py", "")
+    assert ProjectVersions().for_path(tmp_path / "home" / "scripts" / "a.py").major is None
+    assert ProjectVersions().for_path(tmp_path / "elsewhere" / "a.py").major == "2"
+
+
 def test_settings_root_is_the_stop(tmp_path):
     write(tmp_path / "requirements.txt", "tensorflow==2.15.1\n")
     write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')  # a pyproject.toml, but not the root
