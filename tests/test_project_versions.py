@@ -445,3 +445,16 @@ def test_stdin_filename_finds_the_project(tmp_path, no_keras_installed):
     finally:
         os.chdir(old)
     assert r.exit_code == 0, r.output
+
+
+def test_worker_processes_read_the_declarations_too(tmp_path):
+    """--jobs 2: each worker looks the declarations up from the file's folder (this venv has Keras 3)."""
+    root = project(tmp_path, **{"legacy__requirements.txt": "keras<3\n", "legacy__a.py": K501, "legacy__b.py": K501,
+                                "c.py": K501})
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        r = CliRunner().invoke(main, ["check", "--jobs", "2", "--no-cache", "--output-format", "json"])
+    finally:
+        os.chdir(old)
+    assert sorted(f["path"] for f in json.loads(r.stdout)) == ["c.py", "train.py"], r.output
