@@ -472,6 +472,10 @@ def _locked(versions: dict[str, list[tuple[str, str]]], where: str, out: list[Pi
             out.append(Pin(package, f"=={version}", where, f"{name}=={version}", several))
 
 
+def _requirements_file(path: Path, out: list[Pin], bad: list[str]) -> None:
+    _requirement_lines(path, path.name, set(), out, bad)
+
+
 _READERS: list[tuple[Callable[[str], bool], Callable[[Path, list, list], None]]] = [
     (lambda n: n == "pyproject.toml", _pyproject),
     (lambda n: n == "setup.cfg", _setup_cfg),
@@ -480,8 +484,7 @@ _READERS: list[tuple[Callable[[str], bool], Callable[[Path, list, list], None]]]
     (lambda n: n == "Pipfile.lock", _pipfile_lock),
     (lambda n: n in ("uv.lock", "poetry.lock", "pdm.lock"), _lock_toml),
     (lambda n: n in ("environment.yml", "environment.yaml"), _environment_yml),
-    (lambda n: (n.startswith(("requirements", "constraints")) and n.endswith((".txt", ".in"))),
-     lambda p, out, bad: _requirement_lines(p, p.name, set(), out, bad)),
+    (lambda n: (n.startswith(("requirements", "constraints")) and n.endswith((".txt", ".in"))), _requirements_file),
 ]
 
 
@@ -493,6 +496,8 @@ def read_pins(path: Path) -> tuple[list[Pin], Optional[str]]:
     """The pins one declaration file holds, and a one-line warning when (part of) it could not be
     read: a malformed file yields no pins, a malformed line only loses that line."""
     read = _reader(path.name)
+    if read is None and path.parent.name == "requirements" and path.name.endswith((".txt", ".in")):
+        read = _requirements_file
     if read is None:
         return [], None
     out: list[Pin] = []
@@ -510,8 +515,13 @@ def read_pins(path: Path) -> tuple[list[Pin], Optional[str]]:
 
 
 def declaration_files(folder: Path) -> list[Path]:
+    """The folder's declaration files, and the `.txt` files of its `requirements/` folder (the
+    layout with requirements/base.txt, requirements/prod.txt)."""
     try:
         names = sorted(e.name for e in folder.iterdir() if _reader(e.name) is not None)
+        nested = folder / "requirements"
+        if nested.is_dir():
+            names += sorted(f"requirements/{e.name}" for e in nested.iterdir() if e.name.endswith((".txt", ".in")))
     except OSError:
         return []
     return [folder / n for n in names if (folder / n).is_file()]

@@ -90,6 +90,13 @@ def test_requirement_include_cycles_end(tmp_path):
     assert majors(tmp_path / "requirements-a.txt") == {"3"}
 
 
+def test_requirements_folder(tmp_path):
+    write(tmp_path / "requirements" / "base.txt", "tensorflow~=2.15.0\n")
+    write(tmp_path / "requirements" / "notes.md", "keras>=3\n")
+    d = ProjectVersions(stop=tmp_path).for_path(tmp_path / "train.py")
+    assert (d.major, d.detail) == ("2", "tensorflow~=2.15.0 (base.txt)")
+
+
 def test_constraints_file(tmp_path):
     assert majors(write(tmp_path / "constraints.txt", "tensorflow<2.16\n")) == {"2"}
     write(tmp_path / "c" / "requirements.txt", "tensorflow\n-c ../pins.txt\n")
