@@ -20,6 +20,7 @@ from kerascheck.finding import Finding
 if TYPE_CHECKING:
     import libcst as cst
 
+    from kerascheck.config import KerasChoice
     from kerascheck.facts.model import ModuleFacts
     from kerascheck.noqa import Suppressions
     from kerascheck.notebook import Notebook
@@ -38,6 +39,7 @@ class Analysis:
     encoding: str = "utf-8"
     cells: dict[int, str] = field(default_factory=dict)  # notebooks: code cell number -> its text
     notebook: Optional[str] = None  # notebooks: the .ipynb text itself (SARIF/LSP map cells into it)
+    keras: Optional["KerasChoice"] = None  # the Keras majors checked for, and why; None when not analysed
     # -- process-local ---------------------------------------------------------------------------
     module: Optional["cst.Module"] = None  # libcst's tree; None when skipped or unparsable
     tree: Optional[ast.Module] = None  # CPython's tree of the same text (statement starts)

@@ -39,9 +39,10 @@ class Cache:
         self.fingerprint = fingerprint
         self._ready = False
 
-    def key(self, display: str, data: bytes) -> str:
+    def key(self, display: str, data: bytes, context: str = "") -> str:
+        """`context`: what else decides this file's findings (the Keras its project declares)."""
         h = hashlib.sha256()
-        for part in (__version__, self.fingerprint, display):
+        for part in (__version__, self.fingerprint, display, context):
             h.update(part.encode("utf-8", "surrogatepass"))
             h.update(b"\0")
         h.update(data)
@@ -50,19 +51,22 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.directory / __version__ / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> Optional[tuple[list[Finding], bool]]:
+    def get(self, key: str) -> Optional[tuple[list[Finding], bool, Optional[dict]]]:
+        """(findings, skipped, the Keras choice as KerasChoice.to_dict() or None) or None on a miss."""
         try:
             raw = json.loads(self._path(key).read_text(encoding="utf-8"))
-            return [_finding_from_dict(d) for d in raw["findings"]], bool(raw.get("skipped", False))
+            keras = raw.get("keras")
+            return ([_finding_from_dict(d) for d in raw["findings"]], bool(raw.get("skipped", False)),
+                    keras if isinstance(keras, dict) else None)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put(self, key: str, findings: list[Finding], skipped: bool) -> None:
+    def put(self, key: str, findings: list[Finding], skipped: bool, keras: Optional[dict] = None) -> None:
         try:
             self._prepare()
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
-            payload = json.dumps({"findings": [f.to_dict() for f in findings], "skipped": skipped})
+            payload = json.dumps({"findings": [f.to_dict() for f in findings], "skipped": skipped, "keras": keras})
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)

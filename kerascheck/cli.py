@@ -89,7 +89,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--stdin-filename", help="The name of the file read from stdin (`-`).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="A pyproject.toml or kerascheck.toml to use.")
 @click.option("--keras-version", type=click.Choice(["auto", "2", "3"]), help="The Keras major version your code runs on.")
-@click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved settings (with PATHS: each file's Keras version and what decided it) and exit.")
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache (.kerascheck_cache/).")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
@@ -171,6 +172,7 @@ def _settings(config_file, select, ignore, extend_select, per_file_ignores, excl
     settings.extend_exclude += list(extend_exclude)
     if keras_version:
         settings.keras_version = keras_version
+        settings.keras_version_from = "--keras-version"
     settings.validate_selectors(load_catalogue())
     return settings
 
@@ -197,7 +199,7 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
         settings.runtime_python = extra["runtime_python"]
     if extra.get("runtime_timeout"):
         settings.runtime_timeout = extra["runtime_timeout"]
-    if show_settings:
+    if show_settings and not paths:
         click.echo(json.dumps(settings.as_dict(), indent=2))
         return 0
     cwd = Path.cwd()
@@ -209,6 +211,9 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     files, problems = discover(file_paths, settings.excludes(), cwd, force_exclude, root=settings.root)
     if problems:
         raise ConfigError(problems[0])
+    if show_settings:
+        click.echo(json.dumps(_settings_per_file(settings, files), indent=2))
+        return 0
     if not files and not use_stdin:
         click.echo("kerascheck: warning: no Python files or notebooks found under the given paths", err=True)
     if show_files:
@@ -261,8 +266,10 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
         if stdin_result is not None:
             click.echo(fix_summary, err=True, nl=False)
             return 0 if exit_zero or not stdin_result.findings else 1
+    for warning in linter.project.warnings:
+        click.echo(f"kerascheck: warning: {warning}", err=True)
     if settings.runtime:
-        _runtime(settings, results, files, linter.detected)
+        _runtime(settings, results, files)
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key())
     sources: dict[str, str] = {}
     for r in results:
@@ -275,7 +282,7 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     else:
         text = render(output_format, report)
         if output_format in ("full", "concise"):
-            text += _summary(findings, len(results), color, fixed=bool(fix_summary)) + fix_summary
+            text += _summary(findings, len(results), color, fixed=bool(fix_summary)) + _assumed(results) + fix_summary
     if output_file is not None:
         try:
             output_file.write_text(text, encoding="utf-8")
@@ -423,12 +430,11 @@ def _interpreter(python: Optional[str]) -> str:
     return found
 
 
-def _runtime(settings: Settings, results: list, files: list, detected: Optional[str]) -> None:
+def _runtime(settings: Settings, results: list, files: list) -> None:
     """Runtime mode: confirm or refute each file's findings in a child process (never for stdin)."""
     from kerascheck.runtime import RuntimeUnavailable, check_file
 
     paths = {f.display: f.path for f in files}
-    assumed = settings.keras_version if settings.keras_version in ("2", "3") else detected
     for result in results:
         path = paths.get(result.path)
         if path is None or result.skipped or result.source is None or result.cells:
@@ -436,7 +442,7 @@ def _runtime(settings: Settings, results: list, files: list, detected: Optional[
         try:
             result.findings = check_file(path, result, python=settings.runtime_python,
                                          timeout=settings.runtime_timeout, memory_mb=settings.runtime_memory_mb,
-                                         keras_versions=[assumed] if assumed else None)
+                                         keras_versions=sorted(result.keras.versions) if result.keras else None)
         except RuntimeUnavailable as err:  # the interpreter passed the probe but cannot run the child
             raise ConfigError(str(err)) from None
 
@@ -466,6 +472,39 @@ def _summary(findings: list, n_files: int, color: bool = False, fixed: bool = Fa
 _STATISTICS_FORMATS = ("full", "concise", "json", "json-lines")
 
 
+def _assumed(results: list) -> str:
+    """The one line that says the Keras major was assumed, not known, for some files."""
+    from kerascheck.config import CURRENT_MAJOR
+
+    n = sum(1 for r in results if r.keras is not None and r.keras.assumed)
+    if not n:
+        return ""
+    return (f"Keras {CURRENT_MAJOR} assumed for {n} file{'s' if n != 1 else ''}: nothing says which Keras; "
+            "set `keras-version`.\n")
+
+
+def _settings_per_file(settings: Settings, files: list) -> dict:
+    """--show-settings with paths: the settings, and for each file the Keras chosen and what chose it
+    (the file is analysed: its own code comes first)."""
+    from kerascheck.engine import Linter
+    from kerascheck.files import ReadError
+
+    out = settings.as_dict()
+    linter = Linter(settings)
+    per_file = {}
+    for f in files:
+        try:
+            result = linter.lint_file(f)
+        except (ReadError, OSError):
+            result = None
+        choice = result.keras if result is not None and result.keras is not None else linter.keras_choice(f.display)
+        per_file[f.display] = choice.to_dict()
+    out["files"] = per_file
+    for warning in linter.project.warnings:
+        click.echo(f"kerascheck: warning: {warning}", err=True)
+    return out
+
+
 def _statistics(findings, results, catalogue, output_format: str = "full") -> str:
     counts = Counter(f.code for f in findings)
     fixable = {f.code for f in findings if f.fix is not None}
@@ -479,7 +518,7 @@ def _statistics(findings, results, catalogue, output_format: str = "full") -> st
     skipped = sum(1 for r in results if r.skipped)
     lines.append(f"{len(findings)} finding(s) in {len(results)} file(s); "
                  f"{skipped} file(s) skipped without parsing (no Keras/TensorFlow mention)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _assumed(results)
 
 
 @main.command("server")

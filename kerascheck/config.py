@@ -27,6 +27,7 @@ class Settings:
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)
     keras_version: str = "auto"
+    keras_version_from: Optional[str] = None  # where keras-version was set: a config file or the flag
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     root: Path = field(default_factory=Path.cwd)
     config_file: Optional[Path] = None
@@ -158,6 +159,7 @@ def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
         if kv not in KERAS_VERSION_CHOICES:
             raise ConfigError(f"{where}: 'keras-version' must be one of \"2\", \"3\", \"auto\" (got {table['keras-version']!r})")
         settings.keras_version = kv
+        settings.keras_version_from = where
     if "max-file-size" in table:
         size = table["max-file-size"]
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
@@ -235,25 +237,37 @@ def parse_per_file_ignores(values: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def detect_keras_version() -> Optional[str]:
-    """The installed Keras major version, read from package metadata (never imports TensorFlow)."""
+_DISTS = ("keras", "tensorflow", "tensorflow-cpu", "tf-keras")
+# Run by another interpreter (runtime mode's --python): its distributions' versions, as JSON.
+_PROBE = ("import json\nfrom importlib import metadata\nout = {}\nfor d in %r:\n    try:\n"
+          "        out[d] = metadata.version(d)\n    except Exception:\n        pass\nprint(json.dumps(out))\n"
+          % (_DISTS,))
+
+
+def detect_keras_version(python: Optional[str] = None) -> Optional[str]:
+    """The installed Keras major version, read from package metadata (never imports TensorFlow):
+    where kerascheck runs, or in the environment of the interpreter `python`."""
     import os
-    from importlib import metadata
 
-    def version(dist: str) -> Optional[str]:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return None
-        except Exception:
-            return None
+    # Not realpath: two virtualenvs share one interpreter binary but not their site-packages.
+    if python and os.path.abspath(python) != os.path.abspath(sys.executable):
+        versions = _versions_in(python)
+    else:
+        from importlib import metadata
 
-    if os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true", "yes") and version("tf-keras"):
+        versions = {}
+        for dist in _DISTS:
+            try:
+                versions[dist] = metadata.version(dist)
+            except Exception:  # PackageNotFoundError, or broken metadata
+                pass
+    # TensorFlow's own test (tensorflow/__init__.py): exactly these three spellings switch it.
+    if os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True") and versions.get("tf-keras"):
         return "2"
-    keras = version("keras")
+    keras = versions.get("keras")
     if keras:
         return keras.split(".")[0] if keras.split(".")[0] in ("2", "3") else None
-    tf = version("tensorflow") or version("tensorflow-cpu")
+    tf = versions.get("tensorflow") or versions.get("tensorflow-cpu")
     if tf:
         parts = tf.split(".")
         try:
@@ -263,13 +277,69 @@ def detect_keras_version() -> Optional[str]:
     return None
 
 
-def keras_versions(settings: Settings, evidence: set[str], detected: Optional[str]) -> frozenset:
-    """Which Keras majors a file may run under: the code's own evidence (tf_keras, keras.ops) wins,
-    then the configured version, then the installed one; unknown means both."""
+def _versions_in(python: str) -> dict[str, str]:
+    import json
+    import subprocess
+
+    try:
+        probe = subprocess.run([python, "-c", _PROBE], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=30)
+        found = json.loads(probe.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+@dataclass(frozen=True)
+class KerasChoice:
+    """The Keras majors a file is checked for, and what decided it (for messages and --show-settings).
+    `decided_by`: "code", "config", "declared", "installed" or "assumed"."""
+
+    versions: frozenset
+    decided_by: str
+    detail: str = ""
+
+    @property
+    def assumed(self) -> bool:
+        return self.decided_by == "assumed"
+
+    def describe(self) -> str:
+        return f"{self.decided_by}: {self.detail}" if self.detail else self.decided_by
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"keras-version": "/".join(sorted(self.versions)), "decided-by": self.decided_by,
+                "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "KerasChoice":
+        return cls(frozenset(str(d["keras-version"]).split("/")), str(d["decided-by"]), str(d.get("detail", "")))
+
+
+CURRENT_MAJOR = "3"  # what `pip install tensorflow` or `pip install keras` has given since 2024
+ASSUMED_NOTE = "nothing says which Keras; set keras-version"
+
+
+def keras_versions(settings: Settings, evidence: set[str], detected: Optional[str], declared: Any = None,
+                   legacy_env: bool = False, installed_where: str = "where kerascheck runs") -> KerasChoice:
+    """Which Keras majors a file is checked for; the first of these that decides:
+    1. the code's own evidence (tf_keras, keras.ops, keras_core, tensorflow_addons, TF_USE_LEGACY_KERAS);
+    2. `keras-version` in the configuration or on the command line;
+    3. the project's dependency declarations (`declared`: a project_versions.Declared), unless the
+       code switches tf.keras to the tf-keras package the project also declares;
+    4. the Keras installed (`detected`);
+    5. otherwise the current major, Keras 3, which the caller tells the user it assumed."""
     if len(evidence) == 1:
-        return frozenset(evidence)
+        major = next(iter(evidence))
+        return KerasChoice(frozenset(evidence), "code", f"the file uses an API only Keras {major} has")
     if settings.keras_version in ("2", "3"):
-        return frozenset({settings.keras_version})
+        where = f" ({settings.keras_version_from})" if settings.keras_version_from else ""
+        return KerasChoice(frozenset({settings.keras_version}), "config",
+                           f"keras-version = {settings.keras_version}{where}")
+    major = getattr(declared, "major", None)
+    if major in ("2", "3") and not (major == "3" and legacy_env and getattr(declared, "tf_keras", False)):
+        return KerasChoice(frozenset({major}), "declared", declared.detail)
     if detected in ("2", "3"):
-        return frozenset({detected})
-    return frozenset({"2", "3"})
+        return KerasChoice(frozenset({detected}), "installed", f"Keras {detected} is installed {installed_where}")
+    return KerasChoice(frozenset({CURRENT_MAJOR}), "assumed", ASSUMED_NOTE)

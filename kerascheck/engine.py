@@ -7,6 +7,7 @@ import ast
 import re
 import warnings
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
@@ -15,10 +16,11 @@ from kerascheck import noqa
 from kerascheck.analysis import Analysis
 from kerascheck.catalogue import RuleMeta, load_catalogue
 from kerascheck.checks import META_CODES, load_rules
-from kerascheck.config import Settings, detect_keras_version, keras_versions
+from kerascheck.config import ASSUMED_NOTE, CURRENT_MAJOR, KerasChoice, Settings, detect_keras_version, keras_versions
 from kerascheck.files import ReadError, SourceFile, decode, read_bytes
 from kerascheck.finding import Edit, Finding, Fix, error_finding, make_finding
 from kerascheck.positions import Positions
+from kerascheck.project_versions import Declared, ProjectVersions
 from kerascheck.rule import Hit, Rule
 
 if TYPE_CHECKING:
@@ -30,12 +32,29 @@ MARKER_RE = re.compile(r"keras|tensorflow|tf_keras")
 
 
 class Linter:
-    def __init__(self, settings: Settings, enabled: Optional[set[str]] = None) -> None:
+    def __init__(self, settings: Settings, enabled: Optional[set[str]] = None, base: Optional[Path] = None) -> None:
+        """`base`: the folder the paths shown (`display`) are relative to (default: the working
+        directory); the project's dependency declarations are looked up from each file's folder."""
         self.settings = settings
         self.catalogue = load_catalogue()
         self.rules = load_rules()
         self.enabled = enabled if enabled is not None else settings.enabled(self.catalogue)
-        self.detected = detect_keras_version() if settings.keras_version == "auto" else None
+        # Runtime mode runs the code under --python: that environment's Keras is the installed one.
+        python = settings.runtime_python if settings.runtime else None
+        self.detected = detect_keras_version(python) if settings.keras_version == "auto" else None
+        self.installed_where = "in --python's environment" if python else "where kerascheck runs"
+        self.base = base or Path.cwd()
+        self.project = ProjectVersions(stop=settings.root if settings.config_file else None)
+
+    def declared(self, display: str) -> Optional[Declared]:
+        """What the file's project declares (None when keras-version is configured: not needed)."""
+        if self.settings.keras_version != "auto":
+            return None
+        return self.project.for_path(self.base / display)
+
+    def keras_choice(self, display: str, evidence: frozenset = frozenset(), legacy_env: bool = False) -> KerasChoice:
+        return keras_versions(self.settings, set(evidence), self.detected, self.declared(display), legacy_env,
+                              self.installed_where)
 
     # -- entry points: each returns the file's Analysis ---------------------------------------------
     def lint_file(self, source: SourceFile) -> Analysis:
@@ -136,8 +155,11 @@ class Linter:
         except Exception as exc:  # one broken analysis must not stop the run
             crash = self._meta("KC903", display, 1, 1, detail=f"the facts layer failed: {type(exc).__name__}: {exc}")
             return [crash] if crash else []
-        facts.keras_versions = keras_versions(self.settings, facts.keras_evidence, self.detected)
+        result.keras = self.keras_choice(display, facts.keras_evidence, facts.legacy_keras_env)
+        facts.keras_versions = result.keras.versions
         result.facts = facts
+        # An assumed Keras says so on each finding that holds only for that Keras.
+        assumed = f" (assuming Keras {CURRENT_MAJOR}: {ASSUMED_NOTE})" if result.keras.assumed else ""
         out: list = []
         ignored = self.settings.ignored_for(display)
         for code in sorted(self.enabled):
@@ -147,7 +169,11 @@ class Linter:
             if not facts.keras_versions <= set(cls.meta.keras):
                 continue  # the bug exists only on a Keras the user may not run
             try:
-                out.extend((cls, hit) for hit in cls().check(facts))
+                hits = list(cls().check(facts))
+                if assumed and set(cls.meta.keras) != {"2", "3"}:
+                    for hit in hits:
+                        hit.message += assumed
+                out.extend((cls, hit) for hit in hits)
                 checked.add(code)
             except Exception as exc:
                 crash = self._meta("KC903", display, 1, 1,

@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Optional
 
 from kerascheck.cache import Cache
-from kerascheck.config import Settings
+from kerascheck.config import KerasChoice, Settings
 from kerascheck.analysis import Analysis
 from kerascheck.engine import Linter
 from kerascheck.files import ReadError, SourceFile, decode, read_bytes
@@ -82,11 +82,16 @@ def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Option
         except ReadError as err:
             results[i] = linter.lint_error(f.display, err)
             continue
-        key = cache.key(f.display, data) if cache is not None else None
+        declared = linter.declared(f.display)  # read here too, so that its warnings reach the parent
+        key = cache.key(f.display, data, declared.key() if declared else "") if cache is not None else None
         hit = cache.get(key) if cache is not None and key is not None else None
         if hit is not None:
-            findings, skipped = hit
+            findings, skipped, keras = hit
             result = Analysis(f.display, findings, skipped=skipped)
+            try:
+                result.keras = KerasChoice.from_dict(keras) if keras else None
+            except (KeyError, TypeError, ValueError):
+                result.keras = None
             _sources(result, data)
             results[i] = result
         else:
@@ -111,7 +116,7 @@ def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Option
     for (i, _, _, key), result in zip(todo, fresh):
         results[i] = result
         if cache is not None and key is not None:
-            cache.put(key, result.findings, result.skipped)
+            cache.put(key, result.findings, result.skipped, result.keras.to_dict() if result.keras else None)
     return [results[i] for i in range(len(files))]
 
 

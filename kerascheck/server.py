@@ -193,7 +193,10 @@ class SettingsResolver:
         with self._lock:
             linter = self._linters.get(key)
         if linter is None:
-            linter = Linter(settings)
+            # Paths shown are relative to settings.root (Server.context); the server lives long, so a
+            # changed requirements file is read again.
+            linter = Linter(settings, base=settings.root)
+            linter.project.recheck = True
             with self._lock:
                 self._linters[key] = linter
         entry = (stamp, settings, linter, error)
@@ -505,7 +508,11 @@ class KerascheckServer(LanguageServer):
                 from kerascheck.reparse import Reparser  # imports libcst: not before the first lint
 
                 doc.reparser = Reparser()
-            return ctx.linter.lint_text(text, display, reparser=doc.reparser).findings, notices, stamp
+            findings = ctx.linter.lint_text(text, display, reparser=doc.reparser).findings
+            # A malformed requirements file (or pyproject.toml, environment.yml) was skipped: say so
+            # once (notify shows each message once).
+            notices += [f"kerascheck: warning: {w}" for w in ctx.linter.project.warnings]
+            return findings, notices, stamp
         except Exception as exc:  # the server outlives any bug in the linter
             logger.error("linting %s failed:\n%s", doc.uri, traceback.format_exc())
             f = self._meta("KC903", display, None, f"kerascheck crashed: {type(exc).__name__}: {exc}")

@@ -279,8 +279,63 @@ def test_detect_legacy_keras(installed, monkeypatch):
 
 
 def test_keras_versions_precedence():
+    from kerascheck.project_versions import Declared
+
     auto, three = Settings(keras_version="auto"), Settings(keras_version="3")
-    assert config.keras_versions(three, {"2"}, "3") == {"2"}  # the code's own evidence wins
-    assert config.keras_versions(three, set(), "2") == {"3"}  # then the configuration
-    assert config.keras_versions(auto, set(), "2") == {"2"}  # then what is installed
-    assert config.keras_versions(auto, {"2", "3"}, None) == {"2", "3"}  # unknown: both
+    pins_2, pins_3 = Declared("2", "tensorflow==2.15.1 (requirements.txt)"), Declared("3", "keras>=3 (pyproject.toml)")
+
+    def choose(*args, **kwargs):
+        c = config.keras_versions(*args, **kwargs)
+        return set(c.versions), c.decided_by
+
+    assert choose(three, {"2"}, "3", pins_3) == ({"2"}, "code")  # the code's own evidence wins
+    assert choose(three, set(), "2", pins_2) == ({"3"}, "config")  # then the configuration
+    assert choose(auto, set(), "3", pins_2) == ({"2"}, "declared")  # then the project's declarations
+    assert choose(auto, set(), "2", Declared()) == ({"2"}, "installed")  # then what is installed
+    # Nothing says: Keras 3, the current major, marked as assumed (it used to be "both majors", which
+    # silenced every version-specific rule in a pre-commit hook's Keras-less environment).
+    choice = config.keras_versions(auto, {"2", "3"}, None, Declared())
+    assert (set(choice.versions), choice.assumed) == ({"3"}, True)
+
+
+def test_declared_keras_3_gives_way_to_legacy_keras_set_in_the_code():
+    """tensorflow>=2.16 with tf-keras declared: a file that sets TF_USE_LEGACY_KERAS is not decided by
+    the declarations (it may run tf.keras as Keras 2); without the variable, they decide."""
+    from kerascheck.project_versions import Declared
+
+    auto = Settings(keras_version="auto")
+    declared = Declared("3", "tensorflow>=2.16 (requirements.txt)", tf_keras=True)
+    assert config.keras_versions(auto, set(), "2", declared, legacy_env=True).decided_by == "installed"
+    assert config.keras_versions(auto, set(), "2", declared, legacy_env=False).decided_by == "declared"
+    assert config.keras_versions(auto, set(), "2", Declared("3", "x", tf_keras=False),
+                                 legacy_env=True).decided_by == "declared"
+
+
+def test_keras_version_source_is_named(tmp_path):
+    path = write(tmp_path / "pyproject.toml", '[tool.kerascheck]\nkeras-version = "2"\n')
+    choice = config.keras_versions(load_settings(start=tmp_path), set(), "3")
+    assert choice.decided_by == "config" and str(path) in choice.detail
+
+
+@pytest.mark.parametrize("value, expected", [("1", "2"), ("true", "2"), ("True", "2"), ("yes", "3"), ("TRUE", "3")])
+def test_legacy_keras_spellings_are_tensorflows(installed, monkeypatch, value, expected):
+    """tensorflow/__init__.py switches tf.keras only for "true", "True" and "1" (read in TF 2.21)."""
+    installed({"keras": "3.6.0", "tf-keras": "2.18.0", "tensorflow": "2.18.0"})
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", value)
+    assert config.detect_keras_version() == expected
+
+
+def test_detect_keras_version_in_another_interpreter(tmp_path):
+    """Runtime mode's --python: the Keras installed in that interpreter's environment."""
+    import sys
+    import venv
+
+    env = tmp_path / "env"
+    venv.create(env, with_pip=False, symlinks=True)  # the same interpreter binary as this one
+    python = env / "bin" / "python"
+    site = next((env / "lib").glob("python*/site-packages"))
+    dist = site / "keras-2.15.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: keras\nVersion: 2.15.0\n", encoding="utf-8")
+    assert config.detect_keras_version(str(python)) == "2"
+    assert config.detect_keras_version(sys.executable) == config.detect_keras_version()

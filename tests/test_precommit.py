@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BAD = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(1, activation="softmax")])\n'
 CLEAN = BAD.replace("softmax", "sigmoid")
+KERAS_3_ONLY = "import keras\nimport keras.backend as K\n\ndef dice(t, p):\n    return K.sum(t * p)\n"
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")]
 
@@ -55,6 +56,10 @@ def setup(tmp_path_factory):
     (user / "bad.py").write_text(BAD, encoding="utf-8")
     (user / "clean.py").write_text(CLEAN, encoding="utf-8")
     (user / "build" / "generated.py").write_text(BAD, encoding="utf-8")
+    (user / "k3.py").write_text(KERAS_3_ONLY, encoding="utf-8")
+    (user / "legacy").mkdir()
+    (user / "legacy" / "k3.py").write_text(KERAS_3_ONLY, encoding="utf-8")
+    (user / "legacy" / "requirements.txt").write_text("tensorflow==2.15.1\n", encoding="utf-8")
     git(user, env, "init", "-q")
     git(user, env, "add", "-A")
     return hook_repo, user, env
@@ -88,4 +93,15 @@ def test_clean_file_passes(setup):
 
 def test_force_exclude_skips_build_folders_passed_by_pre_commit(setup):
     p = try_repo(setup, "build/generated.py", "clean.py")
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_keras_versions_in_the_hooks_keras_less_environment(setup):
+    """The hook's environment has no Keras: a project that declares nothing gets Keras 3, said so;
+    one whose requirements pin TensorFlow 2.15 gets Keras 2 (no Keras-3-only finding)."""
+    p = try_repo(setup, "k3.py")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "k3.py:5:12: KC501" in p.stdout and "assuming Keras 3" in p.stdout
+    assert "Keras 3 assumed for 1 file" in p.stdout
+    p = try_repo(setup, "legacy/k3.py")
     assert p.returncode == 0, p.stdout + p.stderr

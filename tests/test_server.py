@@ -641,3 +641,21 @@ async def test_an_edit_inside_a_long_buffer_is_spliced_and_linted_as_a_whole_fil
             (f.code, f.line, f.column, f.end_line, f.end_column) for f in fresh]
     assert [f.code for f in state.findings] == ["KC201"] and state.findings[0].line > 40
     assert doc.reparser.spliced == 3
+
+
+@pytest.mark.asyncio
+async def test_each_files_project_declares_its_keras(client: LanguageClient, tmp_path: Path):
+    """The server looks up dependency declarations from each file's folder, as the command line does:
+    a sub-project pinning Keras 2 gets no Keras-3-only finding (KC501), its sibling does (this venv
+    has Keras 3). A malformed declaration file is one warning message, not a crash."""
+    both_and_k3 = BUGGY + "import keras.backend as K\n\ndef dice(y_true, y_pred):\n    return K.sum(y_true * y_pred)\n"
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "requirements.txt").write_text("tensorflow==2.15.1\n", encoding="utf-8")
+    (tmp_path / "modern").mkdir()
+    (tmp_path / "modern" / "pyproject.toml").write_text("[project\n", encoding="utf-8")
+    modern = open_doc(client, tmp_path / "modern" / "train.py", both_and_k3)
+    await wait_for(lambda: codes(client, modern) == ["KC201", "KC501"], "KC201 and KC501 in modern/")
+    legacy = open_doc(client, tmp_path / "legacy" / "train.py", both_and_k3)
+    await wait_for(lambda: codes(client, legacy) == ["KC201"], "KC201 only in legacy/")
+    await wait_for(lambda: any("pyproject.toml: skipped: invalid TOML" in m.message for m in client.messages),
+                   "the warning")

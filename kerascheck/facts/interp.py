@@ -17,6 +17,7 @@ from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const
 from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
                                      Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, Partial,
                                      QName, Seq, Tensor)
+from kerascheck.facts.version_evidence import note_version_evidence
 from kerascheck.facts.walk import walk
 
 MAX_DEPTH = 8
@@ -866,6 +867,7 @@ def analyze(module: cst.Module) -> ModuleFacts:
             facts.keras_evidence.add("2")
         if c == "keras.ops" or c.startswith("keras.ops."):
             facts.keras_evidence.add("3")
+    note_version_evidence(facts, module)
     for node, name in facts.dotted_names:
         head, _, rest = name.partition(".")
         if head in facts.imports:
