@@ -101,15 +101,58 @@ def _mask(lines: list[str]) -> list[str]:
     if lines and lines[0].strip().startswith("%%"):
         out, start = ["pass"], 1
     continued = False  # inside the backslash continuation of an escaped line
-    for line in lines[start:]:
+    starts = _logical_starts(lines[start:])
+    for line, logical_start in zip(lines[start:], starts):
         if continued:
             out.append("")
         else:
-            shown = _mask_line(line)
+            # IPython's escapes count only where a logical line starts: `% (a, b)` inside an open
+            # bracket is Python's modulo.
+            shown = _mask_line(line) if logical_start else line
             out.append(shown)
             if shown == line:
                 continue
         continued = line.rstrip().endswith("\\")
+    return out
+
+
+def _logical_starts(lines: list[str]) -> list[bool]:
+    """For each line: does a new logical line start there (no open bracket, no open triple-quoted
+    string, no backslash continuation from the line before)? Escaped lines count as one line."""
+    out = []
+    depth, quote, continued = 0, "", False
+    for line in lines:
+        out.append(depth == 0 and not quote and not continued)
+        if not quote and depth == 0 and not continued and _MAGIC_LINE.match(line):
+            continued = line.rstrip().endswith("\\")
+            continue  # a magic or shell line: its brackets and quotes are not Python's
+        i, n = 0, len(line)
+        while i < n:
+            ch = line[i]
+            if quote:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if line.startswith(quote, i):
+                    i += len(quote)
+                    quote = ""
+                    continue
+                i += 1
+                continue
+            if ch == "#":
+                break
+            if ch in "\"'":
+                quote = ch * 3 if line.startswith(ch * 3, i) else ch
+                i += len(quote)
+                continue
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth = max(0, depth - 1)
+            i += 1
+        if quote in ("'", '"'):
+            quote = ""  # a single-quoted string cannot span lines (without a backslash)
+        continued = line.rstrip().endswith("\\") and not line.lstrip().startswith("#")
     return out
 
 

@@ -74,3 +74,10 @@ def test_fixes_land_in_the_dedented_cell_at_the_right_columns():
     assert out.problem is None and out.fixed == 1
     (cell,) = json.loads(out.data)["cells"]
     assert "".join(cell["source"]) == "  import keras\n  " + BUG.replace("'softmax'", "'sigmoid'") + "\n"
+
+
+def test_a_modulo_or_not_at_the_start_of_a_continued_line_is_python():
+    # `% (a, b)` inside an open bracket (black's style for long % formatting) is not a magic.
+    text = 'import keras\nprint(\n    "%d samples"\n    % (3,)\n)\ns = """\n%not a magic\n"""\n' + BUG
+    assert _findings(text) == [("KC201", 1, 9, BUG_COLUMN)]
+    assert load(_nb(text)).masked == frozenset()
