@@ -48,7 +48,18 @@ from pathlib import Path
 from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-KERAS3_SRC = Path("/work/tfvenv/lib/python3.11/site-packages/keras/src")
+
+
+def _installed_keras_src() -> Path:
+    """The installed Keras's sources (found, not imported); a missing Keras is a clear error later."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("keras")
+    origin = spec.origin if spec is not None else None
+    return Path(origin).parent / "src" if origin else Path("keras-is-not-installed/keras/src")
+
+
+KERAS3_SRC = _installed_keras_src()
 DEFAULT_CORPUS = [KERAS3_SRC, ROOT / "examples"]
 DEFAULT_ONE_FILE = ROOT / "examples" / "binary_classifier.py"
 
