@@ -11,6 +11,7 @@ import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
+from kerascheck.facts import saving
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
@@ -555,14 +556,31 @@ class Interpreter:
             return out.derive(node=node) if isinstance(out, Tensor) else UNKNOWN
         if isinstance(func, Method):
             self.facts.receivers.append((node, func.obj, func.name))
+            if func.name in ("save", "save_weights") and isinstance(func.obj, Model):
+                self._note_save(node, "model" if func.name == "save" else "weights", args, kwargs, arg_nodes, 0)
             return self.call_method(func, node, args, kwargs, arg_nodes, frame)
         if isinstance(func, Partial):
             return UNKNOWN
         return UNKNOWN
 
+    def _note_save(self, node: cst.Call, kind: Optional[str], args: list, kwargs: dict, arg_nodes: dict,
+                   index: int) -> None:
+        """Record where a model or its weights are written (facts/saving.py)."""
+        if kind is None:
+            return
+        value = kwargs.get("filepath", args[index] if len(args) > index else None)
+        save = saving.save_call(node, kind, value, arg_nodes.get("filepath", arg_nodes.get(index)))
+        if save is not None:
+            self.facts.saves.append(save)
+
     def call_qname(self, name: Canonical, node: cst.Call, args: list, kwargs: dict, arg_nodes: dict,
                    frame: _Frame) -> Any:
         short = name.rsplit(".", 1)[-1]
+        if name.flavor in ("keras", "tf.keras"):
+            if name in saving.SAVE_FUNCTIONS:
+                self._note_save(node, "model", args, kwargs, arg_nodes, 1)
+            elif name == saving.CHECKPOINT:
+                self._note_save(node, saving.checkpoint_kind(kwargs), args, kwargs, arg_nodes, 0)
         if name in ("keras.Sequential", "keras.models.Sequential"):
             layers = kwargs.get("layers", args[0] if args else None)
             model = Model("sequential", node)

@@ -74,6 +74,7 @@ class ModuleFacts:
     # method calls whose receiver the interpreter knows: (call node, receiver value, method name)
     receivers: list[tuple[cst.Call, Any, str]] = field(default_factory=list)
     keras_evidence: set = field(default_factory=set)  # Keras majors the code itself implies
+    saves: list = field(default_factory=list)  # facts.saving.SaveCall: where models and weights are written
     legacy_keras_env: bool = False  # sets TF_USE_LEGACY_KERAS before importing TensorFlow
     mentions_keras: bool = False
     keras_versions: frozenset = frozenset({"2", "3"})  # set by the engine from settings + evidence
