@@ -35,6 +35,10 @@ class Linter:
         self.rules = load_rules()
         self.enabled = enabled if enabled is not None else settings.enabled(self.catalogue)
         self.detected = detect_keras_version() if settings.keras_version == "auto" else None
+        # The project's other modules, which a linted file's imports read (facts/project.py).
+        from kerascheck.facts.project import Project
+
+        self.project = Project(settings.root, settings.max_file_size)
 
     # -- entry points: each returns the file's Analysis ---------------------------------------------
     def lint_file(self, source: SourceFile) -> Analysis:
@@ -81,7 +85,7 @@ class Linter:
 
     def _lint_text(self, text: str, display: str, reparser: Optional["Reparser"] = None) -> Analysis:
         result = Analysis(display, source=text, suppressions=noqa.scan(text))
-        if not MARKER_RE.search(text):
+        if not MARKER_RE.search(text) and not self.project.may_reach_keras(text, display):
             result.skipped = True
             result.findings = self._finish(result, [])
             return result
@@ -124,13 +128,15 @@ class Linter:
 
         display = result.path
         assert result.module is not None
+        scope = self.project.scope(display)
         try:
-            facts = analyze(result.module)
+            facts = analyze(result.module, scope.importer())
         except Exception as exc:  # one broken analysis must not stop the run
             crash = self._meta("KC903", display, 1, 1, detail=f"the facts layer failed: {type(exc).__name__}: {exc}")
             return [crash] if crash else []
         facts.keras_versions = keras_versions(self.settings, facts.keras_evidence, self.detected)
         result.facts = facts
+        result.deps = scope.deps
         out: list = []
         ignored = self.settings.ignored_for(display)
         for code in sorted(self.enabled):
@@ -140,7 +146,7 @@ class Linter:
             if not facts.keras_versions <= set(cls.meta.keras):
                 continue  # the bug exists only on a Keras the user may not run
             try:
-                out.extend((cls, hit) for hit in cls().check(facts))
+                out.extend((cls, hit) for hit in scope.relocate(cls().check(facts)))
                 checked.add(code)
             except Exception as exc:
                 crash = self._meta("KC903", display, 1, 1,
@@ -226,7 +232,10 @@ class Linter:
             if edits:
                 applicability = hit.fix_applicability or (meta.fix if meta.fix != "none" else "unsafe")
                 fix = Fix(hit.fix_message or meta.hint, applicability, tuple(edits))
-        return make_finding(meta, display, span, hit.message, fix)
+        finding = make_finding(meta, display, span, hit.message, fix)
+        if hit.related:
+            finding.extra["related"] = hit.related
+        return finding
 
     def _meta(self, code: str, display: str, line: int, column: int, detail: str = "",
               end_column: Optional[int] = None) -> Optional[Finding]:

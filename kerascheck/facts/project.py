@@ -1,0 +1,487 @@
+"""The project's other modules: what `from nets import build_classifier` brings into a linted file.
+
+Real projects build the model in one module and compile or fit it in another (shared/real-bugs.md),
+and pre-commit passes only the changed files. So when the linted file imports a module of its own
+project (a sibling file, a package under the project root or its `src/` folder, a relative import),
+the module is read from disk (or the editor's buffer) and parsed, never imported or executed, and
+its top level is interpreted by the same abstract interpreter: its functions, classes and constants
+become values, whose bodies run only when the linted file calls them.
+
+Three lifetimes:
+- `_PARSED` (per process): each module file parsed at most once, re-read only when it changes.
+- `Scope` (per linted file): runs each module's top level at most once for that file (values are
+  mutable: one file's `compile` must not leak into another's), records which files were read (the
+  result cache checks them), and moves findings whose node lies in another module onto the line of
+  the linted file that reached it.
+- `Importer` (per interpreted module): resolves that module's import statements.
+
+A module that is missing, unreadable, unparsable, larger than `max-file-size`, imported deeper than
+MAX_IMPORT_DEPTH or part of an import cycle is unknown: its names keep their old, inert values.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+import libcst as cst
+
+from kerascheck.facts.names import import_bindings, module_name
+from kerascheck.facts.values import ModuleRef
+
+MAX_IMPORT_DEPTH = 3  # the linted file's imports are depth 1
+# Names the interpreter knows as libraries: a local file of that name must not hide them.
+_LIBRARIES = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "functools", "__future__"})
+_MARKER = re.compile(r"keras|tensorflow|tf_keras")
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w.]+))", re.M)
+
+
+@dataclass(eq=False)
+class Parsed:
+    """One module file as read and parsed (module None: unparsable, undecodable or too large)."""
+
+    path: str
+    digest: str  # of the bytes read: the result cache compares it
+    text: str
+    module: Optional[cst.Module]
+    imports: dict  # its top-level import table (local name -> qualified name)
+    mentions_keras: bool
+    _ids: Optional[set] = None
+    _positions: Any = None
+
+    def holds(self, node: cst.CSTNode) -> bool:
+        if self.module is None:
+            return False
+        if self._ids is None:
+            from kerascheck.facts.interp import children
+
+            ids, stack = set(), [self.module]
+            while stack:
+                n = stack.pop()
+                ids.add(id(n))
+                stack.extend(children(n))
+            self._ids = ids
+        return id(node) in self._ids
+
+    def enclosing(self, node: cst.CSTNode) -> list:
+        """The functions and classes that hold `node`, outermost first."""
+        from kerascheck.facts.interp import children
+
+        assert self.module is not None
+        stack: list = [(self.module, ())]
+        while stack:
+            n, chain = stack.pop()
+            if n is node:
+                return list(chain)
+            if isinstance(n, (cst.FunctionDef, cst.ClassDef)):
+                chain = chain + (n,)
+            stack.extend((c, chain) for c in children(n))
+        return []
+
+    def span(self, node: cst.CSTNode) -> Optional[tuple[int, int, int, int]]:
+        from kerascheck.positions import Positions
+
+        assert self.module is not None
+        if self._positions is None:
+            try:
+                tree: Optional[ast.Module] = ast.parse(self.text)
+            except Exception:
+                tree = None
+            self._positions = Positions(self.module, self.text, tree)
+        return self._positions.span(node)
+
+
+_PARSED: dict[str, tuple[tuple, Optional[Parsed]]] = {}  # path -> (stamp, module)
+_MENTIONS: dict[str, tuple[tuple, bool]] = {}  # path -> (stamp, mentions Keras)
+
+
+def _stamp(path: str, overlay: dict) -> Optional[tuple]:
+    text = overlay.get(path)
+    if text is not None:
+        return ("buffer", text)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _read(path: str, overlay: dict, max_size: int) -> Optional[tuple[bytes, str]]:
+    """(bytes, text) of a module; text "" when it is too large or cannot be decoded."""
+    from kerascheck.files import ReadError, decode
+
+    if path in overlay:
+        text = overlay[path]
+        return text.encode("utf-8", "surrogatepass"), text
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_size + 1)
+    except OSError:
+        return None
+    if len(data) > max_size:
+        return data, ""
+    try:
+        return data, decode(data)[0]
+    except ReadError:
+        return data, ""
+
+
+def load(path: str, overlay: dict, max_size: int) -> Optional[Parsed]:
+    """The parsed module at `path`, from the process-wide cache while the file is unchanged."""
+    stamp = _stamp(path, overlay)
+    if stamp is None:
+        return None
+    hit = _PARSED.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    parsed = _parse(path, overlay, max_size)
+    _PARSED[path] = (stamp, parsed)
+    return parsed
+
+
+def _parse(path: str, overlay: dict, max_size: int) -> Optional[Parsed]:
+    read = _read(path, overlay, max_size)
+    if read is None:
+        return None
+    data, text = read
+    digest = hashlib.sha256(data).hexdigest()
+    module = None
+    if text:
+        try:
+            # CPython's parser first: libcst's crashes the process on code nested too deeply (engine.py)
+            ast.parse(text)
+            module = cst.parse_module(text)
+        except Exception:  # SyntaxError, libcst's errors, RecursionError, ValueError (NUL bytes)
+            module = None
+        except MemoryError:
+            module = None
+    imports: dict[str, str] = {}
+    if module is not None:
+        for stmt in module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        for local, full in import_bindings(small):
+                            imports.setdefault(local, full)
+    return Parsed(path, digest, text, module, imports, bool(_MARKER.search(text)))
+
+
+def mentions_keras(path: str, overlay: dict, max_size: int) -> bool:
+    """Whether the module's text names Keras or TensorFlow (read, not parsed)."""
+    stamp = _stamp(path, overlay)
+    if stamp is None:
+        return False
+    hit = _MENTIONS.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    read = _read(path, overlay, max_size)
+    found = bool(read and _MARKER.search(read[1]))
+    _MENTIONS[path] = (stamp, found)
+    return found
+
+
+def changed(deps: dict) -> bool:
+    """True when a module a cached result read no longer has the bytes it had then."""
+    for path, digest in deps.items():
+        try:
+            with open(path, "rb") as fh:
+                if hashlib.sha256(fh.read()).hexdigest() != digest:
+                    return True
+        except OSError:
+            return True
+    return False
+
+
+class Project:
+    """Where a linter's files find their modules: the project root (and its `src/`) plus each
+    file's own folder. `overlay`: path -> text of modules open in the editor."""
+
+    def __init__(self, root: Path, max_size: int) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.max_size = max_size
+        self.overlay: dict[str, str] = {}
+
+    def path_of(self, display: str) -> Optional[Path]:
+        """The file a display path names (relative to the working directory, or to the root in the
+        editor), None for stdin without a name."""
+        if not display or display == "-":
+            return None
+        p = Path(display)
+        if p.is_absolute():
+            return p
+        for base in (Path.cwd(), self.root):
+            candidate = base / p
+            if candidate.exists():
+                return Path(os.path.abspath(candidate))
+        return Path(os.path.abspath(p))
+
+    def bases(self, folder: Path) -> list[Path]:
+        out: list[Path] = []
+        for base in (folder, self.root, self.root / "src"):
+            if base not in out and base.is_dir():
+                out.append(base)
+        return out
+
+    def scope(self, display: str) -> "Scope":
+        return Scope(self, self.path_of(display))
+
+    def may_reach_keras(self, text: str, display: str) -> bool:
+        """Whether a file that never names Keras imports a module of the project that does (checked
+        before parsing it: the fast path of files without Keras stays fast)."""
+        path = self.path_of(display)
+        folder = path.parent if path is not None else self.root
+        for m in _IMPORT_LINE.finditer(text):
+            name = m.group(1) if m.group(1) is not None else m.group(2)
+            dots = len(name) - len(name.lstrip("."))
+            dotted = name[dots:]
+            if dots:
+                base = folder
+                for _ in range(dots - 1):
+                    base = base.parent
+                found = _locate([base], dotted)
+            else:
+                if dotted.split(".")[0] in _LIBRARIES:
+                    continue
+                found = _locate(self.bases(folder), dotted)
+            if found is not None and found[0] == "file" and mentions_keras(str(found[1]), self.overlay, self.max_size):
+                return True
+        return False
+
+
+def _locate(bases: Iterable[Path], dotted: str) -> Optional[tuple[str, Path]]:
+    """("file", path) of module `dotted` under the first base that has it, ("dir", folder) for a
+    package without `__init__.py`, None when no base has it."""
+    parts = dotted.split(".") if dotted else []
+    if any(not p.isidentifier() for p in parts):
+        return None
+    for base in bases:
+        p = base.joinpath(*parts)
+        if parts and os.path.isfile(str(p) + ".py"):
+            return "file", Path(str(p) + ".py")
+        if os.path.isfile(p / "__init__.py"):
+            return "file", p / "__init__.py"
+        if parts and os.path.isdir(p):
+            return "dir", p
+    return None
+
+
+_RUNNING = object()  # a module whose top level is being interpreted: importing it again is a cycle
+_FAILED = object()
+
+
+class Scope:
+    """The modules one linted file reaches (see the module docstring)."""
+
+    def __init__(self, project: Project, path: Optional[Path]) -> None:
+        self.project = project
+        self.path = str(path) if path is not None else None
+        self.folder = path.parent if path is not None else project.root
+        self.deps: dict[str, str] = {}  # path -> digest of every module read
+        self.loaded: list[Parsed] = []
+        self._envs: dict[str, Any] = {}  # path -> its top-level values | _RUNNING | _FAILED
+        self._foreign: list[tuple[Any, dict]] = []  # (module facts, {id(model): (compiles, fits)})
+        self.anchors: dict[int, cst.CSTNode] = {}  # id(def/class node) -> call in the linted file
+        self.via: dict[str, cst.CSTNode] = {}  # module path -> the linted file's import that reached it
+
+    def importer(self) -> "Importer":
+        return Importer(self, self.folder, 0, None)
+
+    def note_call(self, definition: cst.CSTNode, anchor: cst.CSTNode) -> None:
+        self.anchors.setdefault(id(definition), anchor)
+
+    # -- running a module's top level -------------------------------------------------------------
+    def run(self, path: str, depth: int, via: Optional[cst.CSTNode]) -> Optional[dict]:
+        if depth > MAX_IMPORT_DEPTH or path == self.path:
+            return None
+        if via is not None:
+            self.via.setdefault(path, via)
+        env = self._envs.get(path)
+        if env is not None:
+            return None if env is _RUNNING or env is _FAILED else env
+        parsed = load(path, self.project.overlay, self.project.max_size)
+        if parsed is None:
+            self._envs[path] = _FAILED
+            return None
+        self.deps[path] = parsed.digest
+        if parsed.module is None:
+            self._envs[path] = _FAILED
+            return None
+        self.loaded.append(parsed)
+        self._envs[path] = _RUNNING
+        try:
+            env = self._execute(parsed, Importer(self, Path(path).parent, depth, via))
+        except Exception:  # a module we cannot follow is unknown, not a crash of the linted file
+            env = None
+        self._envs[path] = env if env is not None else _FAILED
+        return env
+
+    def _execute(self, parsed: Parsed, importer: "Importer") -> dict:
+        from kerascheck.facts.interp import Interpreter, ModuleFacts
+
+        assert parsed.module is not None
+        facts = ModuleFacts(parsed.module)
+        facts.imports = dict(parsed.imports)
+        facts.mentions_keras = parsed.mentions_keras
+        interp = Interpreter(facts)
+        interp.run_module(parsed.module, importer=importer, follow=False)
+        self._foreign.append((facts, {id(m): (len(m.compiles), len(m.fits)) for m in facts.models}))
+        return interp.globals.env
+
+    def adopt(self, facts: Any) -> None:
+        """Models another module builds at its top level (`from nets import model`) that the linted
+        file compiles or fits: the linted file's facts get them, with only its own compile and fit
+        calls (the module's own calls are that module's findings, not this file's)."""
+        from dataclasses import replace
+
+        for foreign, before in self._foreign:
+            for model in foreign.models:
+                n_compiles, n_fits = before.get(id(model), (0, 0))
+                if len(model.compiles) > n_compiles or len(model.fits) > n_fits:
+                    facts.models.append(replace(model, compiles=model.compiles[n_compiles:],
+                                                fits=model.fits[n_fits:]))
+
+    # -- findings ---------------------------------------------------------------------------------
+    def relocate(self, hits: Iterable[Any]) -> Iterator[Any]:
+        """Hits whose node lies in another module, moved to the linted file's line that reached that
+        code (the call of the function, else the import), naming the other location."""
+        from kerascheck.files import display_path
+        from kerascheck.rule import Hit
+
+        for hit in hits:
+            owner = self._owner(hit.node) if self.loaded else None
+            if owner is None:
+                if hit.fix_edits and self.loaded and any(self._owner(n) for n, _ in hit.fix_edits):
+                    hit.fix_edits = None  # a fix never edits another file
+                yield hit
+                continue
+            anchor = next((self.anchors[id(d)] for d in reversed(owner.enclosing(hit.node))
+                           if id(d) in self.anchors), None) or self.via.get(owner.path)
+            span = owner.span(hit.node)
+            if anchor is None or span is None:
+                continue
+            where = display_path(Path(owner.path), Path.cwd())
+            yield Hit(anchor, f"{hit.message} (in {where}:{span[0]})",
+                      related=[{"path": where, "line": span[0], "column": span[1], "end_line": span[2],
+                                "end_column": span[3], "message": "the cause, in the imported module"}])
+
+    def _owner(self, node: cst.CSTNode) -> Optional[Parsed]:
+        return next((p for p in self.loaded if p.holds(node)), None)
+
+
+class Importer:
+    """Binds the import statements of one interpreted module to the values of the project modules
+    they name; names of other modules (libraries) are left to the interpreter."""
+
+    def __init__(self, scope: Scope, folder: Path, depth: int, via: Optional[cst.CSTNode]) -> None:
+        self.scope = scope
+        self.folder = folder
+        self.depth = depth
+        self.via = via
+
+    @property
+    def is_root(self) -> bool:
+        return self.depth == 0
+
+    @property
+    def imported(self) -> bool:
+        """The module runs as an import: its `if __name__ == "__main__":` block does not."""
+        return self.depth > 0
+
+    def bind(self, node: cst.Import | cst.ImportFrom) -> dict[str, Any]:
+        via = self.via if self.via is not None else node
+        out: dict[str, Any] = {}
+        if isinstance(node, cst.Import):
+            bases = self.scope.project.bases(self.folder)
+            for alias in node.names:
+                full = module_name(alias.name)
+                if not full or full.split(".")[0] in _LIBRARIES:
+                    continue
+                if alias.asname is not None:
+                    local = module_name(alias.asname.name)
+                    ref = self._module(bases, full, via)
+                else:  # `import pkg.sub` binds `pkg`; `pkg.sub` is then an attribute
+                    local = full.split(".")[0]
+                    ref = self._module(bases, local, via)
+                if ref is not None and local:
+                    out[local] = ref
+            return out
+        if node.relative:
+            base = self.folder
+            for _ in range(len(node.relative) - 1):
+                base = base.parent
+            bases = [base]
+            dotted = module_name(node.module) if node.module is not None else ""
+        else:
+            dotted = module_name(node.module) if node.module is not None else ""
+            if not dotted or dotted.split(".")[0] in _LIBRARIES:
+                return out
+            bases = self.scope.project.bases(self.folder)
+        ref = self._module(bases, dotted, via)
+        if ref is None:
+            return out
+        if isinstance(node.names, cst.ImportStar):
+            for name in _public_names(ref):
+                out[name] = ref.attr(name)
+            return out
+        for alias in node.names:
+            name = module_name(alias.name)
+            local = module_name(alias.asname.name) if alias.asname is not None else name
+            value = ref.lookup(name)
+            if value is not None:
+                out[local] = value
+        return out
+
+    def reaches_keras(self, module: cst.Module) -> bool:
+        """Whether the top-level imports of `module` read a project module that names Keras."""
+        for stmt in module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        self.bind(small)
+        return any(p.mentions_keras for p in self.scope.loaded)
+
+    def _module(self, bases: list[Path], dotted: str, via: cst.CSTNode) -> Optional[ModuleRef]:
+        found = _locate(bases, dotted)
+        if found is None:
+            return None
+        kind, where = found
+        env: Optional[dict] = None
+        folder: Optional[Path] = where if kind == "dir" else None
+        if kind == "file":
+            env = self.scope.run(str(where), self.depth + 1, via)
+            if where.name == "__init__.py":
+                folder = where.parent
+            if env is None and folder is None:
+                return None
+        return _ref(self, dotted, env or {}, folder, via)
+
+
+def _ref(importer: Importer, dotted: str, env: dict, folder: Optional[Path], via: cst.CSTNode) -> ModuleRef:
+    names = dict(env)
+
+    def lookup(name: str) -> Any:
+        if name in names:
+            return names[name]
+        if folder is not None:  # a submodule of the package
+            return importer._module([folder], name, via)
+        return None
+
+    return ModuleRef(dotted, lookup, names)
+
+
+def _public_names(ref: ModuleRef) -> list[str]:
+    """What `from m import *` binds: `__all__` when it is a literal list of strings, else every name
+    without a leading underscore."""
+    from kerascheck.facts.values import Const, Seq
+
+    env = ref.names
+    listed = env.get("__all__")
+    if isinstance(listed, Seq) and not listed.unsure and all(isinstance(v, Const) and isinstance(v.value, str)
+                                                             for v in listed.items):
+        return [v.value for v in listed.items if v.value in env]
+    return [name for name in env if not name.startswith("_")]
