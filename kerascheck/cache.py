@@ -30,7 +30,7 @@ def _finding_from_dict(d: dict) -> Finding:
     return Finding(d["path"], d["line"], d["column"], d["end_line"], d["end_column"], d["code"], d["name"],
                    d["severity"], d["message"],
                    Fix(fix["message"], fix["applicability"], tuple(Edit(**e) for e in fix["edits"])) if fix else None,
-                   d.get("runtime"), cell=d.get("cell"))
+                   d.get("runtime"), cell=d.get("cell"), extra=d.get("extra") or {})
 
 
 class Cache:
@@ -51,18 +51,28 @@ class Cache:
         return self.directory / __version__ / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Optional[tuple[list[Finding], bool]]:
+        """The entry's (findings, skipped); None when missing, unreadable, or when a module of the
+        project that the file imports (and the analysis read) has changed since."""
+        from kerascheck.facts.project import changed
+
         try:
             raw = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if changed(raw.get("deps") or {}):
+                return None
             return [_finding_from_dict(d) for d in raw["findings"]], bool(raw.get("skipped", False))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put(self, key: str, findings: list[Finding], skipped: bool) -> None:
+    def put(self, key: str, findings: list[Finding], skipped: bool, deps: Optional[dict] = None) -> None:
+        """`deps`: path -> digest of the project modules the analysis read (facts/project.py)."""
         try:
             self._prepare()
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
-            payload = json.dumps({"findings": [f.to_dict() for f in findings], "skipped": skipped})
+            # `extra` (related locations) is not part of the JSON output contract, but the cache keeps it
+            payload = json.dumps({"findings": [dict(f.to_dict(), extra=f.extra) if f.extra else f.to_dict()
+                                               for f in findings],
+                                  "skipped": skipped, "deps": deps or {}})
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)

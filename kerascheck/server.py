@@ -279,6 +279,14 @@ def to_diagnostic(f: Finding, index: TextIndex, encoding: str, catalogue: dict[s
         raw["data"]["stale"] = True
     if f.code == "KC904":
         raw["tags"] = [lsp.DiagnosticTag.Unnecessary.value]
+    related = f.extra.get("related")
+    if related:  # the cause, in a module the file imports (facts/project.py); columns as code points
+        raw["relatedInformation"] = [
+            {"location": {"uri": Path(r["path"]).resolve().as_uri(),
+                          "range": {"start": {"line": r["line"] - 1, "character": r["column"] - 1},
+                                    "end": {"line": r["end_line"] - 1, "character": r["end_column"] - 1}}},
+             "message": r["message"]}
+            for r in related]
     return converter.structure(raw, lsp.Diagnostic)
 
 

@@ -211,6 +211,7 @@ class _Frame:
         self.returns: list = []
         self.branch = 0  # >0 while inside a branch or loop
         self.importer: Any = None  # module frames: binds imports of the project's modules (project.py)
+        self.resolve: Any = None  # module frames: the module's dotted-name resolver (ModuleFacts.resolve)
 
     def home(self) -> "_Frame":
         """The frame of the module this frame's code belongs to."""
@@ -273,6 +274,7 @@ class Interpreter:
         module, whose functions run when the linted file calls them)."""
         frame = _Frame(None, 0)
         frame.importer = importer
+        frame.resolve = self.facts.resolve  # names in this module's functions resolve by its imports
         for local, full in self.facts.imports.items():
             frame.env[local] = QName(canonical(full))
         self.globals = frame
@@ -826,6 +828,9 @@ class Interpreter:
         model.compiles.append(fact)
         for spec, role in _specs_with_funcs(loss, "loss") + _specs_with_funcs(metrics, "metric"):
             self.facts.fn_uses.append(FnUse(spec.func, role, fact, model, spec.node))
+            # a loss or metric of another module: its findings go where this module passes it
+            if spec.node is not None and self._enter_other_module(spec.func.closure, spec.node, spec.func.node):
+                self.anchor = None
 
     def call_func(self, func: Func, args: list, kwargs: dict, frame: _Frame, node: cst.CSTNode) -> Any:
         self.called.add(id(func.node))

@@ -38,7 +38,8 @@ MAX_IMPORT_DEPTH = 3  # the linted file's imports are depth 1
 # Names the interpreter knows as libraries: a local file of that name must not hide them.
 _LIBRARIES = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "functools", "__future__"})
 _MARKER = re.compile(r"keras|tensorflow|tf_keras")
-_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w.]+))", re.M)
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\(?([\w \t,]*)|import[ \t]+([\w.]+))",
+                          re.M)
 
 
 @dataclass(eq=False)
@@ -97,7 +98,7 @@ class Parsed:
 
 
 _PARSED: dict[str, tuple[tuple, Optional[Parsed]]] = {}  # path -> (stamp, module)
-_MENTIONS: dict[str, tuple[tuple, bool]] = {}  # path -> (stamp, mentions Keras)
+_MENTIONS: dict[str, tuple[tuple, tuple]] = {}  # path -> (stamp, _summary)
 
 
 def _stamp(path: str, overlay: dict) -> Optional[tuple]:
@@ -171,28 +172,54 @@ def _parse(path: str, overlay: dict, max_size: int) -> Optional[Parsed]:
     return Parsed(path, digest, text, module, imports, bool(_MARKER.search(text)))
 
 
-def mentions_keras(path: str, overlay: dict, max_size: int) -> bool:
-    """Whether the module's text names Keras or TensorFlow (read, not parsed)."""
+def _summary(path: str, overlay: dict, max_size: int) -> tuple[bool, list[str]]:
+    """(whether the module's text names Keras or TensorFlow, the modules its import lines name), read
+    with regular expressions, not parsed."""
     stamp = _stamp(path, overlay)
     if stamp is None:
-        return False
+        return False, []
     hit = _MENTIONS.get(path)
     if hit is not None and hit[0] == stamp:
         return hit[1]
     read = _read(path, overlay, max_size)
-    found = bool(read and _MARKER.search(read[1]))
-    _MENTIONS[path] = (stamp, found)
-    return found
+    text = read[1] if read else ""
+    summary = (bool(_MARKER.search(text)), _imported_names(text))
+    _MENTIONS[path] = (stamp, summary)
+    return summary
+
+
+def _imported_names(text: str) -> list[str]:
+    """The modules import lines may read: `m` of `import m`, and `m` and `m.a` of `from m import a`."""
+    out = []
+    for m in _IMPORT_LINE.finditer(text):
+        if m.group(3) is not None:
+            out.append(m.group(3))
+            continue
+        base = m.group(1)
+        out.append(base)
+        sep = "" if base.endswith(".") else "."
+        out.extend(base + sep + name.strip() for name in m.group(2).split(",") if name.strip().isidentifier())
+    return out
+
+
+_DIGESTS: dict[str, tuple[tuple, str]] = {}  # path -> (stamp, digest): a warm run hashes each module once
 
 
 def changed(deps: dict) -> bool:
     """True when a module a cached result read no longer has the bytes it had then."""
     for path, digest in deps.items():
-        try:
-            with open(path, "rb") as fh:
-                if hashlib.sha256(fh.read()).hexdigest() != digest:
-                    return True
-        except OSError:
+        stamp = _stamp(path, {})
+        if stamp is None:
+            return True
+        known = _DIGESTS.get(path)
+        if known is None or known[0] != stamp:
+            try:
+                with open(path, "rb") as fh:
+                    known = (stamp, hashlib.sha256(fh.read()).hexdigest())
+            except OSError:
+                return True
+            _DIGESTS[path] = known
+        if known[1] != digest:
             return True
     return False
 
@@ -231,26 +258,39 @@ class Project:
         return Scope(self, self.path_of(display))
 
     def may_reach_keras(self, text: str, display: str) -> bool:
-        """Whether a file that never names Keras imports a module of the project that does (checked
-        before parsing it: the fast path of files without Keras stays fast)."""
+        """Whether a file that never names Keras imports (up to MAX_IMPORT_DEPTH) a module of the
+        project that does, judged from import lines before parsing anything: the fast path of files
+        without Keras stays fast."""
         path = self.path_of(display)
-        folder = path.parent if path is not None else self.root
-        for m in _IMPORT_LINE.finditer(text):
-            name = m.group(1) if m.group(1) is not None else m.group(2)
-            dots = len(name) - len(name.lstrip("."))
-            dotted = name[dots:]
-            if dots:
-                base = folder
-                for _ in range(dots - 1):
-                    base = base.parent
-                found = _locate([base], dotted)
-            else:
-                if dotted.split(".")[0] in _LIBRARIES:
+        todo = [(path.parent if path is not None else self.root, _imported_names(text), 1)]
+        seen: set[str] = set()
+        while todo:
+            folder, names, depth = todo.pop()
+            for name in names:
+                found = self._locate_text(folder, name)
+                if found is None or found in seen:
                     continue
-                found = _locate(self.bases(folder), dotted)
-            if found is not None and found[0] == "file" and mentions_keras(str(found[1]), self.overlay, self.max_size):
-                return True
+                seen.add(found)
+                mentions, inner = _summary(found, self.overlay, self.max_size)
+                if mentions:
+                    return True
+                if depth < MAX_IMPORT_DEPTH:
+                    todo.append((Path(found).parent, inner, depth + 1))
         return False
+
+    def _locate_text(self, folder: Path, name: str) -> Optional[str]:
+        dots = len(name) - len(name.lstrip("."))
+        dotted = name[dots:]
+        if dots:
+            base = folder
+            for _ in range(dots - 1):
+                base = base.parent
+            found = _locate([base], dotted)
+        elif dotted.split(".")[0] in _LIBRARIES:
+            return None
+        else:
+            found = _locate(self.bases(folder), dotted)
+        return str(found[1]) if found is not None and found[0] == "file" else None
 
 
 def _locate(bases: Iterable[Path], dotted: str) -> Optional[tuple[str, Path]]:
@@ -366,7 +406,7 @@ class Scope:
                 continue
             where = display_path(Path(owner.path), Path.cwd())
             yield Hit(anchor, f"{hit.message} (in {where}:{span[0]})",
-                      related=[{"path": where, "line": span[0], "column": span[1], "end_line": span[2],
+                      related=[{"path": owner.path, "line": span[0], "column": span[1], "end_line": span[2],
                                 "end_column": span[3], "message": "the cause, in the imported module"}])
 
     def _owner(self, node: cst.CSTNode) -> Optional[Parsed]:
