@@ -335,3 +335,10 @@ def test_each_module_is_parsed_once_per_process(tmp_path, monkeypatch):
         result = linter.lint_text(files[f"t{i}.py"], str(tmp_path / f"t{i}.py"))
         assert [f.code for f in result.findings] == ["KC205"]
     assert parsed == [str(tmp_path / "nets.py")]
+
+
+def test_installed_libraries_are_not_project_modules(tmp_path):
+    lib = tmp_path / "lib" / "site-packages"
+    write(lib, {"nets.py": NETS, "train.py": "import keras\nfrom nets import build_classifier\n"
+                "model = build_classifier()\n" + COMPILE})
+    assert found(lib, "train.py") == []

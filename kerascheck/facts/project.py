@@ -35,6 +35,12 @@ from kerascheck.facts.names import import_bindings, module_name
 from kerascheck.facts.values import ModuleRef
 
 MAX_IMPORT_DEPTH = 3  # the linted file's imports are depth 1
+# Top levels interpreted for one linted file: a file importing a whole framework's worth of modules
+# costs a bounded amount; the rest are unknown.
+MAX_MODULES = 48
+# Installed libraries are not the project's modules (a root that holds a virtualenv, or linting a
+# package inside site-packages), and reading them would cost more than the linted file.
+_LIBRARY_DIRS = frozenset({"site-packages", "dist-packages"})
 # Names the interpreter knows as libraries: a local file of that name must not hide them.
 _LIBRARIES = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "functools", "__future__"})
 _MARKER = re.compile(r"keras|tensorflow|tf_keras")
@@ -301,6 +307,8 @@ def _locate(bases: Iterable[Path], dotted: str) -> Optional[tuple[str, Path]]:
         return None
     for base in bases:
         p = base.joinpath(*parts)
+        if _LIBRARY_DIRS.intersection(p.parts):
+            continue
         if parts and os.path.isfile(str(p) + ".py"):
             return "file", Path(str(p) + ".py")
         if os.path.isfile(p / "__init__.py"):
@@ -343,6 +351,8 @@ class Scope:
         env = self._envs.get(path)
         if env is not None:
             return None if env is _RUNNING or env is _FAILED else env
+        if len(self._envs) >= MAX_MODULES:
+            return None
         parsed = load(path, self.project.overlay, self.project.max_size)
         if parsed is None:
             self._envs[path] = _FAILED
@@ -443,10 +453,10 @@ class Importer:
                     continue
                 if alias.asname is not None:
                     local = module_name(alias.asname.name)
-                    ref = self._module(bases, full, via)
+                    ref = self._module(bases, full, via, lazy=True)
                 else:  # `import pkg.sub` binds `pkg`; `pkg.sub` is then an attribute
                     local = full.split(".")[0]
-                    ref = self._module(bases, local, via)
+                    ref = self._module(bases, local, via, lazy=True)
                 if ref is not None and local:
                     out[local] = ref
             return out
@@ -482,29 +492,45 @@ class Importer:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        self.bind(small)
+                        for value in self.bind(small).values():
+                            if isinstance(value, ModuleRef):
+                                value.lookup("")  # `import nets`: whether nets names Keras
         return any(p.mentions_keras for p in self.scope.loaded)
 
-    def _module(self, bases: list[Path], dotted: str, via: cst.CSTNode) -> Optional[ModuleRef]:
+    def _module(self, bases: list[Path], dotted: str, via: cst.CSTNode, lazy: bool = False) -> Optional[ModuleRef]:
+        """The module `dotted` as a value. `lazy` (`import m`): its top level runs when an attribute
+        is first read, so the many modules imported and never used cost only a lookup."""
         found = _locate(bases, dotted)
         if found is None:
             return None
         kind, where = found
-        env: Optional[dict] = None
         folder: Optional[Path] = where if kind == "dir" else None
-        if kind == "file":
-            env = self.scope.run(str(where), self.depth + 1, via)
-            if where.name == "__init__.py":
-                folder = where.parent
-            if env is None and folder is None:
-                return None
-        return _ref(self, dotted, env or {}, folder, via)
+        if kind == "dir":
+            return _ref(self, dotted, lambda: {}, folder, via)
+        if where.name == "__init__.py":
+            folder = where.parent
+
+        def run() -> dict:
+            return self.scope.run(str(where), self.depth + 1, via) or {}
+
+        if lazy:
+            return _ref(self, dotted, run, folder, via)
+        env = self.scope.run(str(where), self.depth + 1, via)
+        if env is None and folder is None:
+            return None
+        return _ref(self, dotted, lambda: env or {}, folder, via)
 
 
-def _ref(importer: Importer, dotted: str, env: dict, folder: Optional[Path], via: cst.CSTNode) -> ModuleRef:
-    names = dict(env)
+def _ref(importer: Importer, dotted: str, run: Any, folder: Optional[Path], via: cst.CSTNode) -> ModuleRef:
+    names: dict = {}
+    state: list = []  # [True] once the top level has run
 
     def lookup(name: str) -> Any:
+        if not state:
+            state.append(True)
+            names.update(run())
+        if not name:  # only run it
+            return None
         if name in names:
             return names[name]
         if folder is not None:  # a submodule of the package
@@ -519,6 +545,7 @@ def _public_names(ref: ModuleRef) -> list[str]:
     without a leading underscore."""
     from kerascheck.facts.values import Const, Seq
 
+    ref.lookup("")  # runs the module's top level
     env = ref.names
     listed = env.get("__all__")
     if isinstance(listed, Seq) and not listed.unsure and all(isinstance(v, Const) and isinstance(v.value, str)
