@@ -94,7 +94,7 @@ class Linter:
         if too_deep is not None:
             return self._broken(result, "KC901", *too_deep)
         try:
-            module = reparser.parse(text) if reparser is not None else cst.parse_module(text)
+            module = reparser.parse(text) if reparser is not None else self.project.parse(display, text)
         except (cst.ParserSyntaxError, cst.CSTValidationError) as err:
             # CSTValidationError: text libcst tokenizes but then refuses to build (a non-printable
             # character as a name)

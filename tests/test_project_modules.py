@@ -342,3 +342,24 @@ def test_installed_libraries_are_not_project_modules(tmp_path):
     write(lib, {"nets.py": NETS, "train.py": "import keras\nfrom nets import build_classifier\n"
                 "model = build_classifier()\n" + COMPILE})
     assert found(lib, "train.py") == []
+
+
+@pytest.mark.parametrize("order", [("a.py", "nets.py", "b.py"), ("nets.py", "a.py", "b.py")])
+def test_a_module_both_linted_and_imported_is_parsed_once(tmp_path, monkeypatch, order):
+    import libcst
+
+    files = {"nets.py": NETS, "a.py": "from nets import build_classifier\nmodel = build_classifier()\n" + COMPILE,
+             "b.py": "import nets\nmodel = nets.build_classifier()\n" + COMPILE}
+    write(tmp_path, files)
+    texts: list[str] = []
+    real = libcst.parse_module
+
+    def counting(text, *args, **kwargs):
+        texts.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(libcst, "parse_module", counting)
+    linter = Linter(Settings(root=tmp_path))
+    for name in order:
+        linter.lint_text(files[name], str(tmp_path / name))
+    assert sorted(texts) == sorted(files.values())

@@ -25,6 +25,7 @@ import ast
 import hashlib
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -103,7 +104,12 @@ class Parsed:
         return self._positions.span(node)
 
 
-_PARSED: dict[str, tuple[tuple, Optional[Parsed]]] = {}  # path -> (stamp, module)
+# Bounded: libcst trees are large, and a long run (or the editor server) meets many modules.
+_PARSED: "OrderedDict[str, tuple[tuple, Optional[Parsed]]]" = OrderedDict()  # path -> (stamp, module)
+_PARSED_SIZE = 256
+# The trees of the last files the engine linted: a file linted and then imported is not parsed twice.
+_LINTED: "OrderedDict[str, tuple[str, cst.Module]]" = OrderedDict()  # path -> (text, tree)
+_LINTED_SIZE = 32
 _MENTIONS: dict[str, tuple[tuple, tuple]] = {}  # path -> (stamp, _summary)
 
 
@@ -145,9 +151,13 @@ def load(path: str, overlay: dict, max_size: int) -> Optional[Parsed]:
         return None
     hit = _PARSED.get(path)
     if hit is not None and hit[0] == stamp:
+        _PARSED.move_to_end(path)
         return hit[1]
     parsed = _parse(path, overlay, max_size)
     _PARSED[path] = (stamp, parsed)
+    _PARSED.move_to_end(path)
+    while len(_PARSED) > _PARSED_SIZE:
+        _PARSED.popitem(last=False)
     return parsed
 
 
@@ -158,7 +168,10 @@ def _parse(path: str, overlay: dict, max_size: int) -> Optional[Parsed]:
     data, text = read
     digest = hashlib.sha256(data).hexdigest()
     module = None
-    if text:
+    linted = _LINTED.get(path)
+    if text and linted is not None and linted[0] == text:
+        module = linted[1]
+    elif text:
         try:
             # CPython's parser first: libcst's crashes the process on code nested too deeply (engine.py)
             ast.parse(text)
@@ -252,6 +265,23 @@ class Project:
             if candidate.exists():
                 return Path(os.path.abspath(candidate))
         return Path(os.path.abspath(p))
+
+    def parse(self, display: str, text: str) -> cst.Module:
+        """The linted file's tree: the one parsed when another file imported it, if the text is the
+        same; else parsed here, and kept a while for the files that import it next."""
+        path = self.path_of(display)
+        key = str(path) if path is not None else None
+        if key is not None:
+            hit = _PARSED.get(key)
+            if hit is not None and hit[1] is not None and hit[1].module is not None and hit[1].text == text:
+                return hit[1].module
+        module = cst.parse_module(text)
+        if key is not None:
+            _LINTED[key] = (text, module)
+            _LINTED.move_to_end(key)
+            while len(_LINTED) > _LINTED_SIZE:
+                _LINTED.popitem(last=False)
+        return module
 
     def bases(self, folder: Path) -> list[Path]:
         out: list[Path] = []
