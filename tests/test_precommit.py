@@ -89,3 +89,34 @@ def test_clean_file_passes(setup):
 def test_force_exclude_skips_build_folders_passed_by_pre_commit(setup):
     p = try_repo(setup, "build/generated.py", "clean.py")
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+NETS = """\
+from tensorflow import keras
+
+
+def build_classifier(num_classes=4):
+    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(num_classes)])
+"""
+TRAIN = """\
+from nets import build_classifier
+
+model = build_classifier()
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+"""
+
+
+def test_model_from_an_unstaged_module(setup):
+    """pre-commit passes only the staged train.py; the model comes from nets.py, never staged."""
+    hook_repo, _, env = setup
+    user = hook_repo.parent / "user-modules"
+    user.mkdir()
+    (user / "nets.py").write_text(NETS, encoding="utf-8")
+    (user / "train.py").write_text(TRAIN, encoding="utf-8")
+    git(user, env, "init", "-q")
+    git(user, env, "add", "train.py")
+    p = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "kerascheck", "--verbose"],
+                       cwd=user, env=env, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "train.py:4:38: KC205" in p.stdout
+    assert "nets.py:" not in p.stdout and "Traceback" not in p.stdout + p.stderr
