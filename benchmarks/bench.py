@@ -471,7 +471,7 @@ def main() -> int:
     if showp.returncode != 0 or not files:
         files = sorted(str(f) for p in corpus for f in ([p] if p.is_file() else p.rglob("*.py")))
         notes.append("`check --show-files` failed: the corpus is every *.py under the paths")
-    files = sorted(files)
+    files = sorted(f if os.path.isabs(f) else str(tmp / f) for f in files)  # shown relative to the cwd (tmp)
     lines_of = {f: count_lines([f]) for f in files}
     n_lines = sum(lines_of.values())
     listfile = tmp / "files.txt"

@@ -334,7 +334,8 @@ class Interpreter:
             self.eval(node.value, frame)
             self.bind(node.target, UNKNOWN, frame)
         elif isinstance(node, cst.Expr):
-            self.eval(node.value, frame)
+            if not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings: no effect
+                self.eval(node.value, frame)
         elif isinstance(node, cst.Return):
             frame.returns.append(self.eval(node.value, frame) if node.value is not None else Const(None))
             return True

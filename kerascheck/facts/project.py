@@ -251,12 +251,20 @@ class Project:
         self.root = Path(os.path.abspath(root))
         self.max_size = max_size
         self.overlay: dict[str, str] = {}
+        self._bases: dict[Path, list[Path]] = {}  # folder -> where its absolute imports are searched
+        self._paths: dict[str, Optional[Path]] = {}  # display path -> file
 
     def path_of(self, display: str) -> Optional[Path]:
         """The file a display path names (relative to the working directory, or to the root in the
         editor), None for stdin without a name."""
         if not display or display == "-":
             return None
+        known = self._paths.get(display)
+        if known is None:
+            known = self._paths[display] = self._find(display)
+        return known
+
+    def _find(self, display: str) -> Path:
         p = Path(display)
         if p.is_absolute():
             return p
@@ -284,11 +292,13 @@ class Project:
         return module
 
     def bases(self, folder: Path) -> list[Path]:
-        out: list[Path] = []
-        for base in (folder, self.root, self.root / "src"):
-            if base not in out and base.is_dir():
-                out.append(base)
-        return out
+        known = self._bases.get(folder)
+        if known is None:
+            known = self._bases[folder] = []
+            for base in (folder, self.root, self.root / "src"):
+                if base not in known and base.is_dir():
+                    known.append(base)
+        return known
 
     def scope(self, display: str) -> "Scope":
         return Scope(self, self.path_of(display))
@@ -336,17 +346,57 @@ def _locate(bases: Iterable[Path], dotted: str) -> Optional[tuple[str, Path]]:
     if any(not p.isidentifier() for p in parts):
         return None
     for base in bases:
-        p = base.joinpath(*parts)
-        if _LIBRARY_DIRS.intersection(p.parts):
+        p = os.path.join(str(base), *parts)
+        if any(part in _LIBRARY_DIRS for part in p.split(os.sep)):
             continue
-        if parts and os.path.isfile(str(p) + ".py"):
-            return "file", Path(str(p) + ".py")
-        if os.path.isfile(p / "__init__.py"):
-            return "file", p / "__init__.py"
+        if parts and os.path.isfile(p + ".py"):
+            return "file", Path(p + ".py")
+        init = os.path.join(p, "__init__.py")
+        if os.path.isfile(init):
+            return "file", Path(init)
         if parts and os.path.isdir(p):
-            return "dir", p
+            return "dir", Path(p)
     return None
 
+
+class _Shared:
+    """A module's top level as run, with every module it read, for other linted files of the process
+    (its values are shared only when none of them can be changed by the file that imports them)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.parsed: list[Parsed] = []
+        self.envs: dict[str, dict] = {}
+        self.importers: list[Importer] = []
+        self.complete = True  # no cycle, no limit cut it short, nothing failed
+
+    def add(self, parsed: Parsed, env: Optional[dict], importer: "Importer") -> None:
+        self.parsed.append(parsed)
+        self.importers.append(importer)
+        if env is None:
+            self.complete = False
+        else:
+            self.envs[parsed.path] = env
+
+    def merge(self, inner: "_Shared") -> None:
+        self.parsed.extend(inner.parsed)
+        self.importers.extend(inner.importers)
+        self.envs.update(inner.envs)
+        self.complete = self.complete and inner.complete
+
+
+def _immutable(value: Any) -> bool:
+    """Values no importing file can change: constants, library names, functions and classes (their
+    bodies run afresh on each call). Models, lists, dicts, instances and module references (whose
+    top level may run later) are per linted file."""
+    from kerascheck.facts.values import UNKNOWN, ClassRef, Const, Func, QName
+
+    return value is UNKNOWN or isinstance(value, (Const, QName, ClassRef)) or \
+        (isinstance(value, Func) and value.bound_self is None)
+
+
+# (path, depth) -> a module's shareable top level; bounded like _PARSED
+_SHARED: dict[tuple[str, int], _Shared] = {}
 
 _RUNNING = object()  # a module whose top level is being interpreted: importing it again is a cycle
 _FAILED = object()
@@ -365,6 +415,7 @@ class Scope:
         self._foreign: list[tuple[Any, dict]] = []  # (module facts, {id(model): (compiles, fits)})
         self.anchors: dict[int, cst.CSTNode] = {}  # id(def/class node) -> call in the linted file
         self.via: dict[str, cst.CSTNode] = {}  # module path -> the linted file's import that reached it
+        self._records: list[_Shared] = []  # the modules being run, innermost last
 
     def importer(self) -> "Importer":
         return Importer(self, self.folder, 0, None)
@@ -380,9 +431,17 @@ class Scope:
             self.via.setdefault(path, via)
         env = self._envs.get(path)
         if env is not None:
+            if env is _RUNNING:
+                for record in self._records:
+                    record.complete = False  # a cycle: what runs now sees part of a module
             return None if env is _RUNNING or env is _FAILED else env
         if len(self._envs) >= MAX_MODULES:
+            for record in self._records:
+                record.complete = False
             return None
+        shared = self._reuse(path, depth, via)
+        if shared is not None:
+            return shared
         parsed = load(path, self.project.overlay, self.project.max_size)
         if parsed is None:
             self._envs[path] = _FAILED
@@ -393,12 +452,49 @@ class Scope:
             return None
         self.loaded.append(parsed)
         self._envs[path] = _RUNNING
+        importer = Importer(self, Path(path).parent, depth, via)
+        record = _Shared(path)
+        self._records.append(record)
         try:
-            env = self._execute(parsed, Importer(self, Path(path).parent, depth, via))
+            env = self._execute(parsed, importer)
         except Exception:  # a module we cannot follow is unknown, not a crash of the linted file
             env = None
+        finally:
+            self._records.pop()
         self._envs[path] = env if env is not None else _FAILED
+        record.add(parsed, env, importer)
+        for outer in self._records:
+            outer.merge(record)
+        if env is not None and record.complete and all(_immutable(v) for e in record.envs.values() for v in e.values()):
+            _SHARED[(path, depth)] = record
+            while len(_SHARED) > _PARSED_SIZE:
+                _SHARED.pop(next(iter(_SHARED)))
         return env
+
+    def _reuse(self, path: str, depth: int, via: Optional[cst.CSTNode]) -> Optional[dict]:
+        """The top level of `path` as another linted file of this process ran it, when it and the
+        modules it imported are unchanged and hold only values no linted file can change."""
+        record = _SHARED.get((path, depth))
+        if record is None:
+            return None
+        overlay, size = self.project.overlay, self.project.max_size
+        if any(load(p.path, overlay, size) is not p for p in record.parsed):
+            del _SHARED[(path, depth)]
+            return None
+        for p in record.parsed:
+            if p.path in self._envs:
+                return None  # this file already ran part of it: keep one set of values
+        for p in record.parsed:
+            self.deps[p.path] = p.digest
+            self.loaded.append(p)
+            if via is not None:
+                self.via.setdefault(p.path, via)
+            self._envs[p.path] = record.envs[p.path]
+        for importer in record.importers:  # functions of those modules import through this scope now
+            importer.scope, importer.via = self, via
+        for outer in self._records:
+            outer.merge(record)
+        return record.envs[path]
 
     def _execute(self, parsed: Parsed, importer: "Importer") -> dict:
         from kerascheck.facts.interp import Interpreter, ModuleFacts
