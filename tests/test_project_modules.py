@@ -363,3 +363,27 @@ def test_a_module_both_linted_and_imported_is_parsed_once(tmp_path, monkeypatch,
     for name in order:
         linter.lint_text(files[name], str(tmp_path / name))
     assert sorted(texts) == sorted(files.values())
+
+
+def test_files_of_one_process_never_see_each_others_changes(tmp_path):
+    nets = "from tensorflow import keras\nmodel = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])\n"
+    files = {"nets.py": nets, "a.py": "from nets import model\n" + COMPILE,
+             "b.py": "import keras\nfrom nets import model\nmodel.fit(None, None)\n"}
+    write(tmp_path, files)
+    linter = Linter(Settings(root=tmp_path))
+    assert [f.code for f in linter.lint_text(files["a.py"], str(tmp_path / "a.py")).findings] == ["KC205"]
+    b = linter.lint_text(files["b.py"], str(tmp_path / "b.py"))
+    assert [m.compiles for m in b.facts.models] == [[]]  # a.py's compile stayed in a.py
+
+
+def test_a_shared_module_is_read_again_when_it_changes(tmp_path):
+    files = {"config.py": "NUM_CLASSES = 1\n", "nets.py": NETS.replace("NUM_CLASSES = 4", "from config import NUM_CLASSES"),
+             "a.py": "import keras\nfrom nets import build_classifier\nmodel = build_classifier()\n"}
+    write(tmp_path, files)
+    linter = Linter(Settings(root=tmp_path, select=["KC2"]))
+    codes = [f.code for f in linter.lint_text(files["a.py"], str(tmp_path / "a.py")).findings]
+    assert codes == []  # Dense(1) without softmax: nothing to say
+    write(tmp_path, {"config.py": "NUM_CLASSES = 1  # one\n"})
+    assert [f.code for f in linter.lint_text(files["a.py"] + COMPILE, str(tmp_path / "a.py")).findings] == []
+    write(tmp_path, {"config.py": "NUM_CLASSES = 5\n"})
+    assert [f.code for f in linter.lint_text(files["a.py"] + COMPILE, str(tmp_path / "a.py")).findings] == ["KC205"]
