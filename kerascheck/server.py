@@ -570,6 +570,16 @@ class KerascheckServer(LanguageServer):
             return None
         return Path(path) if path else None
 
+    def open_modules(self, doc: Document) -> dict[str, str]:
+        """path -> text of the other Python files open in the editor: a linted file's imports read
+        those buffers rather than the disk (facts/project.py)."""
+        out = {}
+        for uri, other in list(self.docs.items()):
+            path = self.path_of(uri) if other is not doc else None
+            if path is not None and path.suffix == ".py":
+                out[os.path.abspath(path)] = other.text
+        return out
+
     def document(self, uri: str) -> Document:
         """An open document, or a readable Python file on disk; anything else is a malformed request."""
         doc = self.docs.get(uri)
@@ -644,6 +654,7 @@ class KerascheckServer(LanguageServer):
                 from kerascheck.reparse import Reparser  # imports libcst: not before the first lint
 
                 doc.reparser = Reparser()
+            ctx.linter.project.overlay = self.open_modules(doc)
             return ctx.linter.lint_text(text, display, reparser=doc.reparser).findings, notices, stamp
         except Exception as exc:  # the server outlives any bug in the linter
             logger.error("linting %s failed:\n%s", doc.uri, traceback.format_exc())

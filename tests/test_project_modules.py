@@ -387,3 +387,13 @@ def test_a_shared_module_is_read_again_when_it_changes(tmp_path):
     assert [f.code for f in linter.lint_text(files["a.py"] + COMPILE, str(tmp_path / "a.py")).findings] == []
     write(tmp_path, {"config.py": "NUM_CLASSES = 5\n"})
     assert [f.code for f in linter.lint_text(files["a.py"] + COMPILE, str(tmp_path / "a.py")).findings] == ["KC205"]
+
+
+def test_an_open_editor_buffer_wins_over_the_disk(tmp_path):
+    files = {"nets.py": NETS_SOFTMAX, "train.py": "from nets import build_classifier\nmodel = build_classifier()\n"
+             + COMPILE}
+    write(tmp_path, files)
+    linter = Linter(Settings(root=tmp_path))
+    assert linter.lint_text(files["train.py"], str(tmp_path / "train.py")).findings == []
+    linter.project.overlay = {str(tmp_path / "nets.py"): NETS}  # the unsaved edit removed the softmax
+    assert [f.code for f in linter.lint_text(files["train.py"], str(tmp_path / "train.py")).findings] == ["KC205"]
