@@ -65,6 +65,9 @@ def test_sibling_module_builds_the_model(tmp_path):
                      + COMPILE})
     # train.py never names Keras, and nets.py is not on the command line (pre-commit passes changed files)
     assert found(tmp_path, "train.py") == [("train.py", 4, "KC205")]
+    # the linear head is written in nets.py: the message names it, SARIF and LSP point at it
+    code, findings = run(tmp_path, "train.py")
+    assert findings[0]["message"].endswith("(in nets.py:10)")
 
 
 def test_a_softmax_head_in_the_other_module_stays_silent(tmp_path):

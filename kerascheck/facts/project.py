@@ -533,6 +533,12 @@ class Scope:
             if owner is None:
                 if hit.fix_edits and self.loaded and any(self._owner(n) for n, _ in hit.fix_edits):
                     hit.fix_edits = None  # a fix never edits another file
+                cause = self._owner(hit.cause) if hit.cause is not None and self.loaded else None
+                span = cause.span(hit.cause) if cause is not None else None
+                if cause is not None and span is not None:  # the bug meets here, its cause is there
+                    where = display_path(Path(cause.path), Path.cwd())
+                    hit.message = f"{hit.message} (in {where}:{span[0]})"
+                    hit.related = [_related(cause.path, span)]
                 yield hit
                 continue
             anchor = next((self.anchors[id(d)] for d in reversed(owner.enclosing(hit.node))
@@ -541,12 +547,15 @@ class Scope:
             if anchor is None or span is None:
                 continue
             where = display_path(Path(owner.path), Path.cwd())
-            yield Hit(anchor, f"{hit.message} (in {where}:{span[0]})",
-                      related=[{"path": owner.path, "line": span[0], "column": span[1], "end_line": span[2],
-                                "end_column": span[3], "message": "the cause, in the imported module"}])
+            yield Hit(anchor, f"{hit.message} (in {where}:{span[0]})", related=[_related(owner.path, span)])
 
     def _owner(self, node: cst.CSTNode) -> Optional[Parsed]:
         return next((p for p in self.loaded if p.holds(node)), None)
+
+
+def _related(path: str, span: tuple[int, int, int, int]) -> dict:
+    return {"path": path, "line": span[0], "column": span[1], "end_line": span[2], "end_column": span[3],
+            "message": "the cause, in an imported module"}
 
 
 class Importer:
