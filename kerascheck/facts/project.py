@@ -425,7 +425,11 @@ class Scope:
 
     # -- running a module's top level -------------------------------------------------------------
     def run(self, path: str, depth: int, via: Optional[cst.CSTNode]) -> Optional[dict]:
-        if depth > MAX_IMPORT_DEPTH or path == self.path:
+        if depth > MAX_IMPORT_DEPTH:
+            return None
+        if path == self.path:  # the linted file itself, imported back: unknown, and only for this file
+            for record in self._records:
+                record.complete = False
             return None
         if via is not None:
             self.via.setdefault(path, via)
