@@ -106,10 +106,10 @@ class Parsed:
 
 # Bounded: libcst trees are large, and a long run (or the editor server) meets many modules.
 _PARSED: "OrderedDict[str, tuple[tuple, Optional[Parsed]]]" = OrderedDict()  # path -> (stamp, module)
-_PARSED_SIZE = 256
+_PARSED_SIZE = 128
 # The trees of the last files the engine linted: a file linted and then imported is not parsed twice.
 _LINTED: "OrderedDict[str, tuple[str, cst.Module]]" = OrderedDict()  # path -> (text, tree)
-_LINTED_SIZE = 32
+_LINTED_SIZE = 16
 _MENTIONS: dict[str, tuple[tuple, tuple]] = {}  # path -> (stamp, _summary)
 
 
@@ -284,7 +284,9 @@ class Project:
             if hit is not None and hit[1] is not None and hit[1].module is not None and hit[1].text == text:
                 return hit[1].module
         module = cst.parse_module(text)
-        if key is not None:
+        # a file of an installed library is never imported as a project module: keeping its tree
+        # alive would only cost memory and garbage-collector time
+        if key is not None and not any(part in _LIBRARY_DIRS for part in key.split(os.sep)):
             _LINTED[key] = (text, module)
             _LINTED.move_to_end(key)
             while len(_LINTED) > _LINTED_SIZE:
