@@ -118,5 +118,6 @@ def test_model_from_an_unstaged_module(setup):
     p = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "kerascheck", "--verbose"],
                        cwd=user, env=env, capture_output=True, text=True, timeout=900)
     assert p.returncode == 1, p.stdout + p.stderr
-    assert "train.py:4:38: KC205" in p.stdout
-    assert "nets.py:" not in p.stdout and "Traceback" not in p.stdout + p.stderr
+    assert "train.py:4:38: KC205" in p.stdout and "(in nets.py:5)" in p.stdout  # the head's line, named
+    assert not any(line.startswith("nets.py:") for line in p.stdout.splitlines())  # nets.py was not linted
+    assert "Traceback" not in p.stdout + p.stderr
