@@ -92,7 +92,8 @@ def test_src_layout(tmp_path):
 
 def test_relative_imports(tmp_path):
     write(tmp_path, {"pkg/__init__.py": "", "pkg/models/__init__.py": "", "pkg/models/nets.py": NETS,
-                     "pkg/models/train.py": "from .nets import build_classifier\nmodel = build_classifier()\n" + COMPILE,
+                     "pkg/models/train.py": "from .nets import build_classifier\nmodel = build_classifier()\n"
+                                            + COMPILE,
                      "pkg/run.py": "from .models import nets\nmodel = nets.build_classifier()\n" + COMPILE,
                      "pkg/models/deep/up.py": "from ..nets import build_classifier\nmodel = build_classifier()\n"
                                               + COMPILE})
@@ -380,7 +381,8 @@ def test_files_of_one_process_never_see_each_others_changes(tmp_path):
 
 
 def test_a_shared_module_is_read_again_when_it_changes(tmp_path):
-    files = {"config.py": "NUM_CLASSES = 1\n", "nets.py": NETS.replace("NUM_CLASSES = 4", "from config import NUM_CLASSES"),
+    files = {"config.py": "NUM_CLASSES = 1\n",
+             "nets.py": NETS.replace("NUM_CLASSES = 4", "from config import NUM_CLASSES"),
              "a.py": "import keras\nfrom nets import build_classifier\nmodel = build_classifier()\n"}
     write(tmp_path, files)
     linter = Linter(Settings(root=tmp_path, select=["KC2"]))
