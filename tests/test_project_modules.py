@@ -402,3 +402,20 @@ def test_an_open_editor_buffer_wins_over_the_disk(tmp_path):
     assert linter.lint_text(files["train.py"], str(tmp_path / "train.py")).findings == []
     linter.project.overlay = {str(tmp_path / "nets.py"): NETS}  # the unsaved edit removed the softmax
     assert [f.code for f in linter.lint_text(files["train.py"], str(tmp_path / "train.py")).findings] == ["KC205"]
+
+
+def test_a_list_changed_by_one_file_is_not_seen_by_the_next(tmp_path):
+    files = {"config.py": "UNITS = [4]\n",
+             "nets.py": "from tensorflow import keras\nfrom config import UNITS\n\n"
+                        "def build():\n    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(UNITS[-1])])\n",
+             "a.py": "import keras\nimport config\nfrom nets import build\nconfig.UNITS.append(1)\nmodel = build()\n"
+                     "model.compile(loss='sparse_categorical_crossentropy')\n",
+             "b.py": "import keras\nfrom nets import build\nmodel = build()\n"
+                     "model.compile(loss='sparse_categorical_crossentropy')\n"}
+    write(tmp_path, files)
+    linter = Linter(Settings(root=tmp_path, select=["KC2"]))
+    for name in ("b.py", "a.py", "b.py"):
+        result = linter.lint_text(files[name], str(tmp_path / name))
+        (model,) = result.facts.models
+        units = model.output_value().units
+        assert units == (1 if name == "a.py" else 4), name

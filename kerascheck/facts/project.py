@@ -371,6 +371,7 @@ class _Shared:
         self.envs: dict[str, dict] = {}
         self.importers: list[Importer] = []
         self.complete = True  # no cycle, no limit cut it short, nothing failed
+        self.state: list = []  # _state of its values when shared
 
     def add(self, parsed: Parsed, env: Optional[dict], importer: "Importer") -> None:
         self.parsed.append(parsed)
@@ -387,18 +388,44 @@ class _Shared:
         self.complete = self.complete and inner.complete
 
 
-def _immutable(value: Any) -> bool:
-    """Values no importing file can change: constants, library names, functions and classes (their
-    bodies run afresh on each call). Models, lists, dicts, instances and module references (whose
-    top level may run later) are per linted file."""
-    from kerascheck.facts.values import UNKNOWN, ClassRef, Const, Func, QName
+def _shareable(value: Any, depth: int = 0) -> bool:
+    """Values an importing file cannot change, or whose changes `_state` sees: constants, library
+    names, functions and classes (their bodies run afresh on each call), and lists and dicts of
+    those. Models, instances and module references (whose top level may run later) are per file."""
+    from kerascheck.facts.values import UNKNOWN, ClassRef, Const, DictV, Func, QName, Seq
 
-    return value is UNKNOWN or isinstance(value, (Const, QName, ClassRef)) or \
-        (isinstance(value, Func) and value.bound_self is None)
+    if value is UNKNOWN or isinstance(value, (Const, QName, ClassRef)):
+        return True
+    if isinstance(value, Func):
+        return value.bound_self is None
+    if isinstance(value, Seq) and depth < 4:
+        return all(_shareable(v, depth + 1) for v in value.items)
+    if isinstance(value, DictV) and depth < 4:
+        return all(_shareable(k, depth + 1) and _shareable(v, depth + 1) for k, v in value.items)
+    return False
 
 
-# (path, depth) -> a module's shareable top level; bounded like _PARSED
+def _state(values: Iterable[Any]) -> list:
+    """The length and `unsure` flag of every list and dict among `values`: the only ways the
+    interpreter changes them (append, item assignment, mutating methods)."""
+    from kerascheck.facts.values import DictV, Seq
+
+    out: list = []
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Seq):
+            out.append((id(v), len(v.items), v.unsure))
+            stack.extend(v.items)
+        elif isinstance(v, DictV):
+            out.append((id(v), len(v.items), v.unsure))
+            stack.extend(x for kv in v.items for x in kv)
+    return out
+
+
+# (path, depth) -> a module's shareable top level (it keeps the trees it holds alive: bounded)
 _SHARED: dict[tuple[str, int], _Shared] = {}
+_SHARED_SIZE = 256
 
 _RUNNING = object()  # a module whose top level is being interpreted: importing it again is a cycle
 _FAILED = object()
@@ -471,9 +498,11 @@ class Scope:
         record.add(parsed, env, importer)
         for outer in self._records:
             outer.merge(record)
-        if env is not None and record.complete and all(_immutable(v) for e in record.envs.values() for v in e.values()):
+        if env is not None and record.complete and \
+                all(_shareable(v) for e in record.envs.values() for v in e.values()):
+            record.state = _state(v for e in record.envs.values() for v in e.values())
             _SHARED[(path, depth)] = record
-            while len(_SHARED) > _PARSED_SIZE:
+            while len(_SHARED) > _SHARED_SIZE:
                 _SHARED.pop(next(iter(_SHARED)))
         return env
 
@@ -484,13 +513,16 @@ class Scope:
         if record is None:
             return None
         overlay, size = self.project.overlay, self.project.max_size
-        if any(load(p.path, overlay, size) is not p for p in record.parsed):
-            del _SHARED[(path, depth)]
+        if any(load(p.path, overlay, size) is not p for p in record.parsed) or \
+                _state(v for e in record.envs.values() for v in e.values()) != record.state:
+            del _SHARED[(path, depth)]  # a module changed, or a file that imported it changed a list
             return None
         for p in record.parsed:
-            if p.path in self._envs:
-                return None  # this file already ran part of it: keep one set of values
+            if p.path in self._envs and self._envs[p.path] is not record.envs.get(p.path):
+                return None  # this file already ran part of it otherwise: keep one set of values
         for p in record.parsed:
+            if p.path in self._envs:
+                continue
             self.deps[p.path] = p.digest
             self.loaded.append(p)
             if via is not None:
