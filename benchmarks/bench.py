@@ -21,7 +21,13 @@ examples/), every command in a fresh subprocess with time.perf_counter:
    interleaved, median of --repeat.
 
 --breakdown times the stages in one process without a profiler (parse / facts / the rest of
-`Linter.lint_text`); --profile runs one cold run under cProfile and prints the top costs.
+`Linter.lint_text`, and reading the project modules the files import); --profile runs one cold run
+under cProfile and prints the top costs.
+
+--project N lints a generated multi-module Keras project instead (N copies of a package whose
+training and evaluation scripts import their model builders, blocks, constants, losses and callbacks
+from sibling modules, a package `__init__` and relative imports), so that the cost of reading
+imported modules (kerascheck/facts/project.py) shows in the cold run and the breakdown.
 
 The file list is the one kerascheck itself lints (`check --show-files`), so every tool sees the
 same files. Children run with cwd in a temporary folder (no config file found, the cache, if any,
@@ -103,6 +109,30 @@ paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
 linter = Linter(Settings())
 parse = facts = whole = pyast = walk = children = 0.0
 marked = 0
+# Reading imported project modules (parse of those not linted yet + their top levels), outermost only.
+imported = [0.0, 0, 0]  # seconds, depth, top levels run
+try:
+    from kerascheck.facts import project as _project
+
+    def _timed(fn, count=False):
+        def wrapper(*args, **kwargs):
+            if count:
+                imported[2] += 1
+            if imported[1]:
+                return fn(*args, **kwargs)
+            imported[1] += 1
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                imported[0] += time.perf_counter() - t
+                imported[1] -= 1
+        return wrapper
+
+    _project.Scope.run = _timed(_project.Scope.run)
+    _project.Scope._execute = _timed(_project.Scope._execute, count=True)
+except ImportError:  # a checkout without project modules
+    pass
 for p in paths:
     with open(p, "rb") as fh:
         text = fh.read().decode("utf-8", "surrogateescape")
@@ -135,8 +165,200 @@ for p in paths:
     walk += e - d
     children += f - e
 print(json.dumps({"import": t1 - t0, "parse": parse, "facts": facts, "whole": whole, "marked": marked,
-                  "ast": pyast, "walk": walk, "children": children}))
+                  "ast": pyast, "walk": walk, "children": children, "imported": imported[0],
+                  "top_levels": imported[2]}))
 """
+
+
+# -- a generated multi-module project (--project) -------------------------------------------------
+PROJECT_FILES = {
+    "__init__.py": '"""Package {k}."""\n',
+    "config.py": '''"""Settings shared by training and evaluation."""
+
+NUM_CLASSES = 10
+IMG_SIZE = (32, 32)
+CHANNELS = 3
+BATCH_SIZE = 64
+EPOCHS = 20
+LEARNING_RATE = 1e-3
+DROPOUT = 0.3
+FILTERS = [32, 64, 128]
+SEED = {k}
+''',
+    "utils.py": '''"""Command line and logging helpers (no Keras here)."""
+import argparse
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--data", default=os.environ.get("DATA_DIR", "data"))
+    ap.add_argument("--out", default="runs")
+    return ap.parse_args(argv)
+
+
+def run_dir(root, name):
+    path = os.path.join(root, name)
+    os.makedirs(path, exist_ok=True)
+    log.info("writing to %s", path)
+    return path
+''',
+    "data.py": '''"""Datasets."""
+import numpy as np
+import tensorflow as tf
+
+from .config import BATCH_SIZE, IMG_SIZE, NUM_CLASSES, SEED
+
+
+def load(split="train"):
+    (x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar10.load_data()
+    x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
+    x = x.astype("float32") / 255.0
+    return x, tf.keras.utils.to_categorical(y, NUM_CLASSES)
+
+
+def dataset(x, y, training=True):
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if training:
+        ds = ds.shuffle(10_000, seed=SEED)
+    return ds.map(lambda a, b: (tf.image.resize(a, IMG_SIZE), b)).batch(BATCH_SIZE).prefetch(2)
+
+
+def class_weights(y):
+    counts = np.bincount(np.argmax(y, axis=1), minlength=NUM_CLASSES)
+    return {i: float(len(y)) / (NUM_CLASSES * max(c, 1)) for i, c in enumerate(counts)}
+''',
+    "models/__init__.py": '''from .blocks import conv_block, dense_block
+from .nets import build_classifier, build_small
+''',
+    "models/blocks.py": '''"""Reusable blocks."""
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def conv_block(x, filters, dropout=0.0):
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D()(x)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    return x
+
+
+def dense_block(x, units, dropout=0.0):
+    x = layers.Dense(units, activation="relu")(x)
+    return layers.Dropout(dropout)(x) if dropout else x
+''',
+    "models/nets.py": '''"""Model builders."""
+from tensorflow import keras
+from tensorflow.keras import layers
+
+from ..config import CHANNELS, DROPOUT, FILTERS, IMG_SIZE, NUM_CLASSES
+from .blocks import conv_block, dense_block
+
+
+def build_classifier(num_classes=NUM_CLASSES, filters=FILTERS):
+    inputs = keras.Input(shape=IMG_SIZE + (CHANNELS,))
+    x = inputs
+    for f in filters:
+        x = conv_block(x, f, DROPOUT)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = dense_block(x, 256, DROPOUT)
+    outputs = layers.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="classifier")
+
+
+def build_small(num_classes=NUM_CLASSES):
+    return keras.Sequential([
+        keras.Input(shape=IMG_SIZE + (CHANNELS,)),
+        layers.Conv2D(16, 3, activation="relu"),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(num_classes, activation="softmax"),
+    ])
+''',
+    "losses.py": '''"""Custom losses and metrics."""
+import tensorflow as tf
+
+
+def smoothed_crossentropy(y_true, y_pred, smoothing=0.1):
+    y_true = y_true * (1.0 - smoothing) + smoothing / tf.cast(tf.shape(y_true)[-1], tf.float32)
+    y_pred = tf.clip_by_value(y_pred, 1e-7, 1.0)
+    return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis=-1)
+
+
+def top2(y_true, y_pred):
+    return tf.keras.metrics.top_k_categorical_accuracy(y_true, y_pred, k=2)
+''',
+    "callbacks.py": '''"""Callbacks."""
+from tensorflow import keras
+
+
+class PrintLR(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        print(epoch, float(keras.backend.get_value(self.model.optimizer.learning_rate)))
+
+
+def default_callbacks(out):
+    return [PrintLR(), keras.callbacks.ModelCheckpoint(out + "/best.keras", save_best_only=True),
+            keras.callbacks.EarlyStopping(patience=3)]
+''',
+    "train.py": '''"""Train the classifier."""
+from tensorflow import keras
+
+from . import config
+from .callbacks import default_callbacks
+from .data import class_weights, dataset, load
+from .losses import smoothed_crossentropy, top2
+from .models import build_classifier
+from .utils import parse_args, run_dir
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    x, y = load("train")
+    model = build_classifier()
+    model.compile(optimizer=keras.optimizers.Adam(config.LEARNING_RATE), loss=smoothed_crossentropy,
+                  metrics=["accuracy", top2])
+    model.fit(dataset(x, y), epochs=args.epochs or config.EPOCHS, class_weight=class_weights(y),
+              callbacks=default_callbacks(run_dir(args.out, "train")))
+    return model
+
+
+if __name__ == "__main__":
+    main()
+''',
+    "evaluate.py": '''"""Evaluate a small model."""
+from .config import NUM_CLASSES
+from .data import dataset, load
+from .models import build_small
+
+
+def main():
+    x, y = load("test")
+    model = build_small(NUM_CLASSES)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model.evaluate(dataset(x, y, training=False))
+
+
+if __name__ == "__main__":
+    main()
+''',
+}
+
+
+def make_project(root: Path, copies: int) -> Path:
+    """N packages `pkgK/` of the files above (a realistic split of one Keras project into modules)."""
+    for k in range(copies):
+        for rel, text in PROJECT_FILES.items():
+            path = root / f"pkg{k}" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text.replace("{k}", str(k)), encoding="utf-8")
+    return root
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -212,15 +434,20 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="one cold run under cProfile: top costs")
     ap.add_argument("--profile-top", type=int, default=25)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (file list, cache, profile)")
+    ap.add_argument("--project", type=int, default=0, metavar="N",
+                    help="lint a generated multi-module Keras project of N packages instead of --corpus")
     args = ap.parse_args()
 
-    corpus = [p.resolve() for p in (args.corpus or DEFAULT_CORPUS)]
+    tmp = Path(tempfile.mkdtemp(prefix="kerascheck-bench-"))
+    if args.project:
+        corpus = [make_project(tmp / "project", args.project)]
+    else:
+        corpus = [p.resolve() for p in (args.corpus or DEFAULT_CORPUS)]
     py = args.python
     notes: list[str] = []
     load_start = loadavg()
     started = _dt.datetime.now().astimezone()
 
-    tmp = Path(tempfile.mkdtemp(prefix="kerascheck-bench-"))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env["KERASCHECK_CACHE_DIR"] = str(tmp / "cache-unused")
@@ -257,7 +484,7 @@ def main() -> int:
     if showp.returncode != 0 or not files:
         files = sorted(str(f) for p in corpus for f in ([p] if p.is_file() else p.rglob("*.py")))
         notes.append("`check --show-files` failed: the corpus is every *.py under the paths")
-    files = sorted(files)
+    files = sorted(f if os.path.isabs(f) else str(tmp / f) for f in files)  # shown relative to the cwd (tmp)
     lines_of = {f: count_lines([f]) for f in files}
     n_lines = sum(lines_of.values())
     listfile = tmp / "files.txt"
@@ -461,6 +688,10 @@ def main() -> int:
                   f"{fmt_s(breakdown['children'])} ({100 * breakdown['children'] / w:.0f}%)")
         print(f"  - CPython `ast.parse` (the nesting-depth guard before the libcst parse): {fmt_s(breakdown['ast'])} "
               f"({100 * breakdown['ast'] / w:.0f}%)")
+        if "imported" in breakdown:
+            print(f"  - reading imported project modules (parse of those not linted yet + running their top "
+                  f"levels; inside `facts` of the run above): {fmt_s(breakdown['imported'])} "
+                  f"({100 * breakdown['imported'] / w:.0f}%; {breakdown['top_levels']} top levels run)")
         if rest >= 0:
             print(f"  - the rest (rules, positions, noqa, findings): {fmt_s(rest)} ({100 * rest / w:.0f}%)")
         else:

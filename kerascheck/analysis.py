@@ -40,6 +40,7 @@ class Analysis:
     cells: dict[int, str] = field(default_factory=dict)  # notebooks: code cell number -> its text
     notebook: Optional[str] = None  # notebooks: the .ipynb text itself (SARIF/LSP map cells into it)
     keras: Optional["KerasChoice"] = None  # the Keras majors checked for, and why; None when not analysed
+    deps: dict[str, str] = field(default_factory=dict)  # modules of the project it read: path -> digest
     # -- process-local ---------------------------------------------------------------------------
     module: Optional["cst.Module"] = None  # libcst's tree; None when skipped or unparsable
     tree: Optional[ast.Module] = None  # CPython's tree of the same text (statement starts)

@@ -30,7 +30,7 @@ def _finding_from_dict(d: dict) -> Finding:
     return Finding(d["path"], d["line"], d["column"], d["end_line"], d["end_column"], d["code"], d["name"],
                    d["severity"], d["message"],
                    Fix(fix["message"], fix["applicability"], tuple(Edit(**e) for e in fix["edits"])) if fix else None,
-                   d.get("runtime"), cell=d.get("cell"))
+                   d.get("runtime"), cell=d.get("cell"), extra=d.get("extra") or {})
 
 
 class Cache:
@@ -52,21 +52,32 @@ class Cache:
         return self.directory / __version__ / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Optional[tuple[list[Finding], bool, Optional[dict]]]:
-        """(findings, skipped, the Keras choice as KerasChoice.to_dict() or None) or None on a miss."""
+        """(findings, skipped, the Keras choice as KerasChoice.to_dict() or None); None when missing,
+        unreadable, or when a module of the project that the file imports (and the analysis read)
+        has changed since."""
+        from kerascheck.facts.project import changed
+
         try:
             raw = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if changed(raw.get("deps") or {}):
+                return None
             keras = raw.get("keras")
             return ([_finding_from_dict(d) for d in raw["findings"]], bool(raw.get("skipped", False)),
                     keras if isinstance(keras, dict) else None)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put(self, key: str, findings: list[Finding], skipped: bool, keras: Optional[dict] = None) -> None:
+    def put(self, key: str, findings: list[Finding], skipped: bool, keras: Optional[dict] = None,
+            deps: Optional[dict] = None) -> None:
+        """`deps`: path -> digest of the project modules the analysis read (facts/project.py)."""
         try:
             self._prepare()
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
-            payload = json.dumps({"findings": [f.to_dict() for f in findings], "skipped": skipped, "keras": keras})
+            # `extra` (related locations) is not part of the JSON output contract, but the cache keeps it
+            payload = json.dumps({"findings": [dict(f.to_dict(), extra=f.extra) if f.extra else f.to_dict()
+                                               for f in findings],
+                                  "skipped": skipped, "keras": keras, "deps": deps or {}})
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)

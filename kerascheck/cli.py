@@ -266,7 +266,7 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
         if stdin_result is not None:
             click.echo(fix_summary, err=True, nl=False)
             return 0 if exit_zero or not stdin_result.findings else 1
-    for warning in linter.project.warnings:
+    for warning in linter.versions.warnings:
         click.echo(f"kerascheck: warning: {warning}", err=True)
     if settings.runtime:
         _runtime(settings, results, files)
@@ -500,7 +500,7 @@ def _settings_per_file(settings: Settings, files: list) -> dict:
         choice = result.keras if result is not None and result.keras is not None else linter.keras_choice(f.display)
         per_file[f.display] = choice.to_dict()
     out["files"] = per_file
-    for warning in linter.project.warnings:
+    for warning in linter.versions.warnings:
         click.echo(f"kerascheck: warning: {warning}", err=True)
     return out
 

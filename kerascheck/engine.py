@@ -44,13 +44,17 @@ class Linter:
         self.detected = detect_keras_version(python) if settings.keras_version == "auto" else None
         self.installed_where = "in --python's environment" if python else "where kerascheck runs"
         self.base = base or Path.cwd()
-        self.project = ProjectVersions(stop=settings.root if settings.config_file else None)
+        self.versions = ProjectVersions(stop=settings.root if settings.config_file else None)
+        # The project's other modules, which a linted file's imports read (facts/project.py).
+        from kerascheck.facts.project import Project
+
+        self.modules = Project(settings.root, settings.max_file_size)
 
     def declared(self, display: str) -> Optional[Declared]:
         """What the file's project declares (None when keras-version is configured: not needed)."""
         if self.settings.keras_version != "auto":
             return None
-        return self.project.for_path(self.base / display)
+        return self.versions.for_path(self.base / display)
 
     def keras_choice(self, display: str, evidence: frozenset = frozenset(), legacy_env: bool = False) -> KerasChoice:
         return keras_versions(self.settings, set(evidence), self.detected, self.declared(display), legacy_env,
@@ -107,7 +111,7 @@ class Linter:
 
     def _lint_text(self, text: str, display: str, reparser: Optional["Reparser"] = None) -> Analysis:
         result = Analysis(display, source=text, suppressions=noqa.scan(text))
-        if not MARKER_RE.search(text):
+        if not MARKER_RE.search(text) and not self.modules.may_reach_keras(text, display):
             result.skipped = True
             result.findings = self._finish(result, [])
             return result
@@ -116,7 +120,7 @@ class Linter:
         if too_deep is not None:
             return self._broken(result, "KC901", *too_deep)
         try:
-            module = reparser.parse(text) if reparser is not None else cst.parse_module(text)
+            module = reparser.parse(text) if reparser is not None else self.modules.parse(display, text)
         except (cst.ParserSyntaxError, cst.CSTValidationError) as err:
             # CSTValidationError: text libcst tokenizes but then refuses to build (a non-printable
             # character as a name)
@@ -150,8 +154,9 @@ class Linter:
 
         display = result.path
         assert result.module is not None
+        scope = self.modules.scope(display)
         try:
-            facts = analyze(result.module)
+            facts = analyze(result.module, scope.importer())
         except Exception as exc:  # one broken analysis must not stop the run
             crash = self._meta("KC903", display, 1, 1, detail=f"the facts layer failed: {type(exc).__name__}: {exc}")
             return [crash] if crash else []
@@ -160,6 +165,7 @@ class Linter:
         result.facts = facts
         # An assumed Keras says so on each finding that holds only for that Keras.
         assumed = f" (assuming Keras {CURRENT_MAJOR}: {ASSUMED_NOTE})" if result.keras.assumed else ""
+        result.deps = scope.deps
         out: list = []
         ignored = self.settings.ignored_for(display)
         for code in sorted(self.enabled):
@@ -169,7 +175,7 @@ class Linter:
             if not facts.keras_versions <= set(cls.meta.keras):
                 continue  # the bug exists only on a Keras the user may not run
             try:
-                hits = list(cls().check(facts))
+                hits = list(scope.relocate(cls().check(facts)))
                 if assumed and set(cls.meta.keras) != {"2", "3"}:
                     for hit in hits:
                         hit.message += assumed
@@ -259,7 +265,10 @@ class Linter:
             if edits:
                 applicability = hit.fix_applicability or (meta.fix if meta.fix != "none" else "unsafe")
                 fix = Fix(hit.fix_message or meta.hint, applicability, tuple(edits))
-        return make_finding(meta, display, span, hit.message, fix)
+        finding = make_finding(meta, display, span, hit.message, fix)
+        if hit.related:
+            finding.extra["related"] = hit.related
+        return finding
 
     def _meta(self, code: str, display: str, line: int, column: int, detail: str = "",
               end_column: Optional[int] = None) -> Optional[Finding]:

@@ -22,6 +22,8 @@ class Hit:
     fix_edits: Optional[list] = None  # [(node, replacement_code)] resolved to Edits by the engine
     fix_message: Optional[str] = None
     fix_applicability: Optional[str] = None  # "safe" | "unsafe"; default: the catalogue's `fix`
+    related: Optional[list] = None  # other places the finding refers to: [{path, line, column, ..., message}]
+    cause: Optional[cst.CSTNode] = None  # where the cause is written, when not at `node` (another module's line)
 
 
 class Rule:

@@ -116,7 +116,8 @@ def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Option
     for (i, _, _, key), result in zip(todo, fresh):
         results[i] = result
         if cache is not None and key is not None:
-            cache.put(key, result.findings, result.skipped, result.keras.to_dict() if result.keras else None)
+            cache.put(key, result.findings, result.skipped, result.keras.to_dict() if result.keras else None,
+                      result.deps)
     return [results[i] for i in range(len(files))]
 
 

@@ -196,7 +196,7 @@ class SettingsResolver:
             # Paths shown are relative to settings.root (Server.context); the server lives long, so a
             # changed requirements file is read again.
             linter = Linter(settings, base=settings.root)
-            linter.project.recheck = True
+            linter.versions.recheck = True
             with self._lock:
                 self._linters[key] = linter
         entry = (stamp, settings, linter, error)
@@ -220,6 +220,14 @@ def to_diagnostic(f: Finding, index: TextIndex, encoding: str, catalogue: dict[s
         raw["data"]["stale"] = True
     if f.code == "KC904":
         raw["tags"] = [lsp.DiagnosticTag.Unnecessary.value]
+    related = f.extra.get("related")
+    if related:  # the cause, in a module the file imports (facts/project.py); columns as code points
+        raw["relatedInformation"] = [
+            {"location": {"uri": Path(r["path"]).resolve().as_uri(),
+                          "range": {"start": {"line": r["line"] - 1, "character": r["column"] - 1},
+                                    "end": {"line": r["end_line"] - 1, "character": r["end_column"] - 1}}},
+             "message": r["message"]}
+            for r in related]
     return converter.structure(raw, lsp.Diagnostic)
 
 
@@ -418,6 +426,16 @@ class KerascheckServer(LanguageServer):
             return None
         return Path(path) if path else None
 
+    def open_modules(self, doc: Document) -> dict[str, str]:
+        """path -> text of the other Python files open in the editor: a linted file's imports read
+        those buffers rather than the disk (facts/project.py)."""
+        out = {}
+        for uri, other in list(self.docs.items()):
+            path = self.path_of(uri) if other is not doc else None
+            if path is not None and path.suffix == ".py":
+                out[os.path.abspath(path)] = other.text
+        return out
+
     def document(self, uri: str) -> Document:
         """An open document, or a readable Python file on disk; anything else is a malformed request."""
         doc = self.docs.get(uri)
@@ -508,10 +526,11 @@ class KerascheckServer(LanguageServer):
                 from kerascheck.reparse import Reparser  # imports libcst: not before the first lint
 
                 doc.reparser = Reparser()
+            ctx.linter.modules.overlay = self.open_modules(doc)
             findings = ctx.linter.lint_text(text, display, reparser=doc.reparser).findings
             # A malformed requirements file (or pyproject.toml, environment.yml) was skipped: say so
             # once (notify shows each message once).
-            notices += [f"kerascheck: warning: {w}" for w in ctx.linter.project.warnings]
+            notices += [f"kerascheck: warning: {w}" for w in ctx.linter.versions.warnings]
             return findings, notices, stamp
         except Exception as exc:  # the server outlives any bug in the linter
             logger.error("linting %s failed:\n%s", doc.uri, traceback.format_exc())

@@ -72,9 +72,9 @@ def test_runtime_mode_parses_and_analyses_each_file_once(tmp_path, monkeypatch):
         parses.append(text)
         return real_parse(text, *args, **kwargs)
 
-    def counting_analyze(module):
+    def counting_analyze(module, importer=None):
         analyses.append(module)
-        return real_analyze(module)
+        return real_analyze(module, importer)
 
     def fake_child(python, path, source, job, timeout, memory_mb):
         children.append((path.name, job["models"][0]["spans"]))

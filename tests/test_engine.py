@@ -244,7 +244,7 @@ def test_noqa_for_a_crashed_rule_is_not_reported_unused():
 def test_crashing_facts_layer_is_kc903(monkeypatch):
     import kerascheck.facts.interp
 
-    def broken(module):
+    def broken(module, importer=None):
         raise RecursionError("too deep")
 
     monkeypatch.setattr(kerascheck.facts.interp, "analyze", broken)

@@ -105,3 +105,35 @@ def test_keras_versions_in_the_hooks_keras_less_environment(setup):
     assert "Keras 3 assumed for 1 file" in p.stdout
     p = try_repo(setup, "legacy/k3.py")
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+NETS = """\
+from tensorflow import keras
+
+
+def build_classifier(num_classes=4):
+    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(num_classes)])
+"""
+TRAIN = """\
+from nets import build_classifier
+
+model = build_classifier()
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+"""
+
+
+def test_model_from_an_unstaged_module(setup):
+    """pre-commit passes only the staged train.py; the model comes from nets.py, never staged."""
+    hook_repo, _, env = setup
+    user = hook_repo.parent / "user-modules"
+    user.mkdir()
+    (user / "nets.py").write_text(NETS, encoding="utf-8")
+    (user / "train.py").write_text(TRAIN, encoding="utf-8")
+    git(user, env, "init", "-q")
+    git(user, env, "add", "train.py")
+    p = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "kerascheck", "--verbose"],
+                       cwd=user, env=env, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "train.py:4:38: KC205" in p.stdout and "(in nets.py:5)" in p.stdout  # the head's line, named
+    assert not any(line.startswith("nets.py:") for line in p.stdout.splitlines())  # nets.py was not linted
+    assert "Traceback" not in p.stdout + p.stderr

@@ -228,6 +228,23 @@ async def test_unsaved_edits_are_linted_not_the_disk(client: LanguageClient, tmp
 
 
 @pytest.mark.asyncio
+async def test_an_imported_module_is_read_from_its_unsaved_buffer(client: LanguageClient, tmp_path: Path):
+    """train.py builds its model with nets.py's function; nets.py's unsaved buffer drops the softmax:
+    train.py's compile gets KC205, with the head's line in nets.py as related information."""
+    nets_disk = ("from tensorflow import keras\n\n\ndef build():\n"
+                 "    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, activation='softmax')])\n")
+    (tmp_path / "nets.py").write_text(nets_disk, encoding="utf-8")
+    train = "from nets import build\n\nmodel = build()\nmodel.compile(loss='sparse_categorical_crossentropy')\n"
+    (tmp_path / "train.py").write_text(train, encoding="utf-8")
+    open_doc(client, tmp_path / "nets.py", nets_disk.replace(", activation='softmax'", ""))
+    uri = open_doc(client, tmp_path / "train.py", train)
+    (diag,) = await diagnostics_of(client, uri, ["KC205"])
+    assert diag.range.start.line == 3
+    (info,) = diag.related_information
+    assert info.location.uri == (tmp_path / "nets.py").resolve().as_uri() and info.location.range.start.line == 4
+
+
+@pytest.mark.asyncio
 async def test_close_clears_diagnostics(client: LanguageClient, tmp_path: Path):
     uri = open_doc(client, tmp_path / "train.py", BUGGY)
     await wait_for(lambda: codes(client, uri) == ["KC201"], "KC201 on open")

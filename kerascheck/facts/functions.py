@@ -294,7 +294,10 @@ def function_facts(facts: Any, func: Any) -> Optional[FunctionFacts]:
             return closure.lookup(name) if closure is not None and hasattr(closure, "lookup") else None
 
         try:
-            cache[key] = analyse(func.node, facts.resolve, lookup, func.bound_self is not None)
+            # a function of another module of the project resolves names by that module's imports
+            home = closure.home() if closure is not None and hasattr(closure, "home") else None
+            resolve = getattr(home, "resolve", None) or facts.resolve
+            cache[key] = analyse(func.node, resolve, lookup, func.bound_self is not None)
         except Exception:  # the analysis of one odd function must not stop the rules
             cache[key] = None
     return cache[key]

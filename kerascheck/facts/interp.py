@@ -16,8 +16,8 @@ from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method,
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
 from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
-                                     Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, Partial,
-                                     QName, Seq, Tensor)
+                                     Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, ModuleRef,
+                                     Partial, QName, Seq, Tensor)
 from kerascheck.facts.version_evidence import note_version_evidence
 from kerascheck.facts.walk import walk
 
@@ -121,6 +121,15 @@ class _Frame:
         self.depth = depth
         self.returns: list = []
         self.branch = 0  # >0 while inside a branch or loop
+        self.importer: Any = None  # module frames: binds imports of the project's modules (project.py)
+        self.resolve: Any = None  # module frames: the module's dotted-name resolver (ModuleFacts.resolve)
+
+    def home(self) -> "_Frame":
+        """The frame of the module this frame's code belongs to."""
+        frame = self
+        while frame.parent is not None:
+            frame = frame.parent
+        return frame
 
     def lookup(self, name: str) -> Any:
         frame: Optional[_Frame] = self
@@ -161,21 +170,46 @@ class Interpreter:
         self.calls_made = 0
         self.called: set[int] = set()  # id() of FunctionDef / ClassDef nodes interpreted
         self.class_models: dict[int, Model] = {}
+        self.anchor: Optional[cst.CSTNode] = None  # the call of this module that runs another module's code
 
     # --- statements ------------------------------------------------------------------------------
-    def run_module(self, module: cst.Module) -> None:
+    def run_module(self, module: cst.Module, importer: Any = None, follow: bool = True) -> None:
+        """`importer`: resolves imports of the project's own modules (project.py). `follow`: also run
+        the functions and model classes the module defines but never calls (not for an imported
+        module, whose functions run when the linted file calls them)."""
         frame = _Frame(None, 0)
+        frame.importer = importer
+        frame.resolve = self.facts.resolve  # names in this module's functions resolve by its imports
         for local, full in self.facts.imports.items():
             frame.env[local] = QName(canonical(full))
         self.globals = frame
         self.exec_block(module.body, frame)
+        if not follow:
+            return
         # Functions and model classes the module defines but never calls: follow them with the
-        # defaults they declare, so `def train(): ...` scripts are checked too.
+        # defaults they declare, so `def train(): ...` scripts are checked too. Those it imported
+        # from another module are that module's to follow.
         for value in list(frame.env.values()):
-            if isinstance(value, Func) and id(value.node) not in self.called:
+            if isinstance(value, Func) and id(value.node) not in self.called and \
+                    (value.closure is None or value.closure.home() is frame):
                 self.call_func(value, [], {}, frame, value.node)
-            elif isinstance(value, ClassRef) and value.is_model and id(value.node) not in self.called:
+            elif isinstance(value, ClassRef) and value.is_model and id(value.node) not in self.called and \
+                    (value.closure is None or value.closure.home() is frame):
                 self.instantiate(value, [], {}, value.node, frame)
+
+    def _enter_other_module(self, closure: Optional[_Frame], node: cst.CSTNode, definition: cst.CSTNode) -> bool:
+        """Before running a function or class body: remember which call of the linted module reached
+        code of another module (findings there are reported at that call). True when this call is
+        that call (the caller resets the anchor afterwards)."""
+        importer = self.globals.importer
+        if importer is None or not importer.is_root:
+            return False
+        entered = False
+        if self.anchor is None and closure is not None and closure.home() is not self.globals:
+            self.anchor, entered = node, True
+        if self.anchor is not None:
+            importer.scope.note_call(definition, self.anchor)
+        return entered
 
     def exec_block(self, body: Any, frame: _Frame) -> bool:
         """Run statements in order; True when the block returned."""
@@ -205,13 +239,17 @@ class Interpreter:
             self.eval(node.value, frame)
             self.bind(node.target, UNKNOWN, frame)
         elif isinstance(node, cst.Expr):
-            self.eval(node.value, frame)
+            if not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings: no effect
+                self.eval(node.value, frame)
         elif isinstance(node, cst.Return):
             frame.returns.append(self.eval(node.value, frame) if node.value is not None else Const(None))
             return True
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             for local, full in import_bindings(node):
                 frame.env[local] = QName(canonical(full))
+            importer = frame.home().importer
+            if importer is not None:
+                frame.env.update(importer.bind(node))
         elif isinstance(node, (cst.Raise,)):
             return True
         return False
@@ -225,6 +263,8 @@ class Interpreter:
             return False
         if isinstance(node, cst.If):
             if is_main_guard(node.test):
+                if frame.importer is not None and frame.importer.imported:
+                    return False  # an imported module's `__main__` block does not run
                 return self.exec_block(node.body, frame)
             self.eval(node.test, frame)
             # An `elif` chain as one flat set of branches: one recursion per `elif` would exceed
@@ -452,6 +492,8 @@ class Interpreter:
     def attribute(self, base: Any, attr: str, node: cst.Attribute) -> Any:
         if isinstance(base, QName):
             return QName(join(base.name, attr))
+        if isinstance(base, ModuleRef):
+            return base.attr(attr)
         if isinstance(base, Instance):
             if attr in base.attrs:
                 return base.attrs[attr]
@@ -709,6 +751,9 @@ class Interpreter:
         model.compiles.append(fact)
         for spec, role in _specs_with_funcs(loss, "loss") + _specs_with_funcs(metrics, "metric"):
             self.facts.fn_uses.append(FnUse(spec.func, role, fact, model, spec.node))
+            # a loss or metric of another module: its findings go where this module passes it
+            if spec.node is not None and self._enter_other_module(spec.func.closure, spec.node, spec.func.node):
+                self.anchor = None
 
     def call_func(self, func: Func, args: list, kwargs: dict, frame: _Frame, node: cst.CSTNode) -> Any:
         self.called.add(id(func.node))
@@ -716,9 +761,14 @@ class Interpreter:
             return UNKNOWN
         self.calls_made += 1
         closure = func.closure if func.closure is not None else self.globals
+        entered = self._enter_other_module(closure, node, func.node)
         inner = _Frame(closure, frame.depth + 1)
-        self.bind_params(func.node.params, args, kwargs, inner, closure, func.bound_self)
-        self.exec_block(func.node.body, inner)
+        try:
+            self.bind_params(func.node.params, args, kwargs, inner, closure, func.bound_self)
+            self.exec_block(func.node.body, inner)
+        finally:
+            if entered:
+                self.anchor = None
         values = inner.returns
         if not values:
             return Const(None)
@@ -756,6 +806,14 @@ class Interpreter:
         self.called.add(id(cls.node))
         if not cls.is_model:
             return UNKNOWN
+        entered = self._enter_other_module(cls.closure, node, cls.node)
+        try:
+            return self._instantiate(cls, args, kwargs, node, frame)
+        finally:
+            if entered:
+                self.anchor = None
+
+    def _instantiate(self, cls: ClassRef, args: list, kwargs: dict, node: cst.CSTNode, frame: _Frame) -> Model:
         inst = Instance(cls)
         init = cls.method("__init__")
         if init is not None:
@@ -871,7 +929,9 @@ def _specs_with_funcs(spec: Any, role: str) -> list:
 _KERAS_MARKERS = ("keras", "tensorflow", "tf_keras")
 
 
-def analyze(module: cst.Module) -> ModuleFacts:
+def analyze(module: cst.Module, importer: Any = None) -> ModuleFacts:
+    """`importer`: reads the project's other modules the file imports (project.py); None: the file
+    alone."""
     facts = ModuleFacts(module)
     syntax = _Syntax(facts)
     walk(module, syntax)
@@ -898,6 +958,10 @@ def analyze(module: cst.Module) -> ModuleFacts:
                 facts.keras_evidence.add("3")
         elif isinstance(call.func, cst.Attribute):
             facts.method_calls.append((call, call.func.attr.value))
+    if not facts.mentions_keras and importer is not None and importer.reaches_keras(module):
+        facts.mentions_keras = True  # `from nets import build` where nets.py builds a Keras model
     if facts.mentions_keras:
-        Interpreter(facts).run_module(module)
+        Interpreter(facts).run_module(module, importer)
+        if importer is not None:
+            importer.scope.adopt(facts)
     return facts

@@ -244,3 +244,17 @@ class Model:
 
     def last_compile(self) -> Optional[CompileFact]:
         return self.compiles[-1] if self.compiles else None
+
+
+@dataclass(eq=False)
+class ModuleRef:
+    """A module of the user's own project (`import nets`): its attributes are the values its top
+    level binds, read by kerascheck/facts/project.py without importing it."""
+
+    name: str
+    lookup: Any = _f(repr=False)  # attribute name -> value, or None when the module lacks it
+    names: dict = _f(default_factory=dict, repr=False)  # the values its top level binds
+
+    def attr(self, name: str) -> Any:
+        value = self.lookup(name)
+        return UNKNOWN if value is None else value

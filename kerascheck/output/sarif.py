@@ -154,6 +154,14 @@ def build_log(report: Report) -> dict[str, Any]:
             result["fixes"] = [fix]
         if f.runtime is not None:
             result["properties"] = {"runtime": f.runtime}
+        related = f.extra.get("related")
+        if related:  # the cause, in a module the file imports (facts/project.py)
+            result["relatedLocations"] = [
+                {"id": i, "physicalLocation": {"artifactLocation": artifact_location(r["path"], root),
+                                               "region": _region(r["line"], r["column"], r["end_line"],
+                                                                 r["end_column"])},
+                 "message": {"text": r["message"]}}
+                for i, r in enumerate(related)]
         results.append(result)
 
     driver: dict[str, Any] = {"name": "kerascheck"}

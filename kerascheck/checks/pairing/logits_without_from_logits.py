@@ -25,6 +25,9 @@ class LogitsWithoutFromLogits(Rule):
                 if id(pair.node) in seen:
                     continue
                 seen.add(id(pair.node))
-                yield self.hit(pair.node, loss=name, activation=out.activation,
+                hit = self.hit(pair.node, loss=name, activation=out.activation,
                                cls=K.LOGIT_SENSITIVE_LOSS_CLASSES[name],
                                prob="sigmoid" if name == "binary_crossentropy" else "softmax")
+                # the output layer, when another module builds it: the message names that line
+                hit.cause = out.activation_node or (out.layer.node if out.layer is not None else None)
+                yield hit
