@@ -211,6 +211,24 @@ class TestTrace:
         assert f.line == 14 and f.severity == "error"
         assert "must have the same rank" in f.message and f.runtime["status"] == "confirmed"
 
+    def test_one_bugs_error_does_not_confirm_another_bug(self):
+        # KC207's loss error stops the trace before MeanIoU runs: it says nothing about KC302.
+        out = _by_code(_check(CASES / "seg_two_bugs.py"))
+        (loss,), (iou,) = out["KC207"], out["KC302"]
+        assert loss.runtime["status"] == "confirmed"
+        assert "must have the same rank" in loss.runtime["detail"]
+        assert iou.runtime["status"] == "not-checked", iou.runtime
+        assert iou.runtime["detail"].startswith("the check stopped at another error first: ValueError: Arguments")
+        assert "KC905" not in out  # the error proved KC207, so it is not reported twice
+
+    def test_an_error_no_rule_predicts_is_kc905_and_confirms_nothing(self):
+        out = _by_code(_check(CASES / "seg_unrelated_error.py"))
+        (err,) = out["KC905"]
+        assert "kernel_sise" in err.message and err.runtime["status"] == "confirmed"
+        for f in out["KC207"] + out["KC302"]:
+            assert f.runtime["status"] == "not-checked", (f.code, f.runtime)
+            assert "stopped at another error first" in f.runtime["detail"] and "kernel_sise" in f.runtime["detail"]
+
     def test_correct_script_traces_the_train_step_cleanly(self):
         path = CASES / "correct_regression.py"
         assert _check(path) == []
