@@ -89,6 +89,12 @@ class Example:
     line: Optional[int] = None  # invalid examples: the line the finding must be on
     keras: Optional[str] = None  # run the example under this Keras version ("2"/"3")
     fixed: Optional[str] = None
+    also: tuple[int, ...] = ()  # invalid examples: the lines of this rule's further findings, if any
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        """Every line the rule fires on in an invalid example, once per finding."""
+        return tuple(sorted((self.line, *self.also))) if self.line is not None else ()
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ def _examples(raw: Any, where: str, kind: str) -> tuple[Example, ...]:
             ex = {"code": ex}
         if not isinstance(ex, dict) or not isinstance(ex.get("code"), str):
             raise CatalogueError(f"{where}: examples.{kind}[{i}] needs a 'code' string")
-        unknown = set(ex) - {"code", "line", "keras", "fixed"}
+        unknown = set(ex) - {"code", "line", "keras", "fixed", "also"}
         if unknown:
             raise CatalogueError(f"{where}: examples.{kind}[{i}] has unknown keys {sorted(unknown)}")
         if kind == "invalid" and not isinstance(ex.get("line"), int):
@@ -162,7 +168,12 @@ def _examples(raw: Any, where: str, kind: str) -> tuple[Example, ...]:
         keras = ex.get("keras")
         if keras is not None and str(keras) not in KERAS_VERSIONS:
             raise CatalogueError(f"{where}: examples.{kind}[{i}].keras must be '2' or '3'")
-        out.append(Example(ex["code"], ex.get("line"), None if keras is None else str(keras), ex.get("fixed")))
+        also = ex.get("also") or []
+        if kind != "invalid" and also or not isinstance(also, list) or not all(isinstance(n, int) for n in also):
+            raise CatalogueError(f"{where}: examples.{kind}[{i}].also must list the lines of further findings "
+                                 "(invalid examples only)")
+        out.append(Example(ex["code"], ex.get("line"), None if keras is None else str(keras), ex.get("fixed"),
+                           tuple(also)))
     return tuple(out)
 
 
