@@ -25,9 +25,9 @@ class Fixture:
     expect: list[tuple[str, int]] = field(default_factory=list)
     keras: Optional[str] = None
     claims: dict[str, tuple[str, str]] = field(default_factory=dict)  # "3" -> (kind, text)
-    # "3" -> the text runtime mode's symbolic trace raises where it differs from fit's (fit sees a
-    # batch of 16 where the trace sees None, or fails one step later)
-    trace: dict[str, str] = field(default_factory=dict)
+    # "3" -> the texts runtime mode raises where they differ from fit's (the trace sees batch size
+    # None where fit sees 16; a second finding's error, which fit never reaches past the first)
+    trace: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def bad(self) -> bool:
@@ -60,7 +60,7 @@ def parse(path: Path) -> Fixture:
                 raise FixtureHeaderError(f"{path}:{n}: kc-keras must be 2 or 3")
             fx.keras = value
         elif key.startswith("trace-"):
-            fx.trace[key[-1]] = value
+            fx.trace.setdefault(key[-1], []).append(value)
         else:
             kind, _, text = value.partition(" ")
             if kind not in CLAIM_KINDS or (kind != "trains" and not text.strip()):

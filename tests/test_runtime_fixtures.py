@@ -54,7 +54,7 @@ def test_runtime_verdicts_on_fixture(fx):
     static = Linter(Settings(keras_version=major)).lint_text(text, fx.id).findings
     checked = check_file(fx.path, text, static, timeout=240, display=fx.id, keras_versions=[major])
     kind, claimed = fx.claims[major]
-    said = [claimed] + ([fx.trace[major]] if major in fx.trace else [])
+    said = [claimed] + fx.trace.get(major, [])
     for f in checked:
         assert f.runtime is not None, f
         status, detail = f.runtime["status"], f.runtime["detail"]
