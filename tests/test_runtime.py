@@ -159,6 +159,56 @@ def test_no_model_no_child():
     assert out[0].runtime == {"status": "not-checked", "detail": "no Keras model in this file"}
 
 
+# --- which error proves which finding (synthetic child runs, no TensorFlow) ---------------------------
+def _judge(findings: list[Finding], error: dict):
+    from kerascheck.catalogue import load_catalogue
+    from kerascheck.runtime.runner import ChildRun
+    from kerascheck.runtime.slicer import Plan, StaticModel
+    from kerascheck.runtime.verdict import Judge
+
+    # one model: built at line 10, compiled at 11-13, with a custom loss function at lines 3-6
+    model = StaticModel(0, None, [(10, 10)], [(11, 13)], [(3, 6), (10, 13)])
+    run = ChildRun(events=[{"ev": "start", "major": 3, "keras": "3.15.1", "tf": "2.21.0"},
+                           {"ev": "model", "rid": 0, "static": [0], "error": dict(error, keras=True, kind="error")},
+                           {"ev": "done"}])
+    judge = Judge(Plan([(1, 13)], {}, [model]), run, load_catalogue(), {"3"}, findings=findings)
+    return {f.code: f for f in findings}, {f.code: judge.judge(f) for f in findings}, judge.runtime_findings("a.py")
+
+
+def _finding(code: str, line: int) -> Finding:
+    return Finding("a.py", line, 5, line, 40, code, code.lower(), "warning", "m")
+
+
+def test_an_error_goes_to_the_finding_on_its_traceback_line_not_to_every_match():
+    # KC404 (one_hot depth, line 5) and KC302 (MeanIoU, line 12) both predict "Dimensions must be
+    # equal"; the error's traceback runs through line 5, so it proves KC404 only.
+    _, verdicts, kc905 = _judge([_finding("KC404", 5), _finding("KC302", 12)],
+                                {"type": "ValueError", "message": "Dimensions must be equal, but are 4 and 3",
+                                 "lines": [5]})
+    assert verdicts["KC404"]["status"] == "confirmed"
+    assert verdicts["KC302"]["status"] == "not-checked"
+    assert verdicts["KC302"]["detail"].startswith("the check stopped at another error first")
+    assert kc905 == []
+
+
+def test_an_error_of_another_type_or_text_proves_nothing_and_is_kc905():
+    for error in ({"type": "TypeError", "message": "Dimensions must be equal, but are 4 and 3", "lines": [5]},
+                  {"type": "ValueError", "message": "Unrecognized keyword arguments passed to Conv2D", "lines": []}):
+        _, verdicts, kc905 = _judge([_finding("KC404", 5), _finding("KC302", 12)], error)
+        assert {v["status"] for v in verdicts.values()} == {"not-checked"}, verdicts
+        (f,) = kc905
+        assert error["message"] in f.runtime["detail"]
+
+
+def test_a_finding_outside_every_model_is_not_given_the_models_error():
+    # the file's only model raised KC207's own error, but the finding at line 30 is not about it
+    _, verdicts, kc905 = _judge([_finding("KC207", 30)],
+                                {"type": "ValueError", "lines": [],
+                                 "message": "Arguments `target` and `output` must have the same rank (ndim)"})
+    assert verdicts["KC207"] == {"status": "not-checked", "detail": "not tied to a model the runtime check builds"}
+    assert len(kc905) == 1
+
+
 # --- real traces ------------------------------------------------------------------------------------
 def _lint(path: Path, keras: str = "3") -> tuple[str, list[Finding]]:
     from kerascheck.config import Settings
