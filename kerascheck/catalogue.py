@@ -1,4 +1,6 @@
-"""The rule catalogue: one YAML entry per rule under `rules/`, the source of every user-facing doc.
+"""The rule catalogue: one YAML entry per rule under `rules/`, the source of every user-facing doc,
+and of what runtime mode expects to observe of each rule's bug (`runtime:`, see RuntimeSpec): adding
+a rule touches its check, its entry and its fixtures, never a second table.
 
 In a source checkout the catalogue is the top-level `rules/` folder; in a wheel it is packaged as
 `kerascheck/_rules/` (see `[tool.hatch.build]` in pyproject.toml).
