@@ -1,5 +1,7 @@
 """Every end-to-end fixture gets exactly the findings its header announces (good ones: none)."""
 
+import re
+
 import pytest
 
 from fixture_spec import all_fixtures
@@ -25,3 +27,20 @@ def test_fixture_findings(lint, fx):
         assert got == want, f"Keras {keras}: {fx.id}"
     if fx.bad:
         assert fx.expect, f"{fx.id}: a bad fixture needs a kc-expect header"
+
+
+@pytest.mark.parametrize("header,complaint", [
+    ("# kc-expect: KC201@3\n# kc-k3: raises boom\n", "no kc-k2 claim"),
+    ("# kc-expect: KC201@3\n# kc-K3: raises boom\n# kc-k2: trains\n", "unreadable header"),
+    ("# kc-keras: 3\n# kc-k3 raises boom\n", "unreadable header"),
+    ("# kc-keras: 3\n# kc-k3: explodes boom\n", "a claim is"),
+    ("# kc-keras: 3\n# kc-k3: trains\n# kc-k2: trains\n", "does not run on"),
+    ("# kc-keras: 3\n# kc-k3: silent SYMPTOM\n# kc-trace-k3: boom\n", "needs a `kc-k3: raises` claim"),
+])
+def test_a_fixture_header_typo_or_missing_claim_fails(tmp_path, header, complaint):
+    from fixture_spec import FixtureHeaderError, parse
+
+    path = tmp_path / "bad_x.py"
+    path.write_text(header + "import keras\n", encoding="utf-8")
+    with pytest.raises(FixtureHeaderError, match=re.escape(complaint)):
+        parse(path)

@@ -165,6 +165,56 @@ def test_no_model_no_child():
     assert out[0].runtime == {"status": "not-checked", "detail": "no Keras model in this file"}
 
 
+# --- which error proves which finding (synthetic child runs, no TensorFlow) ---------------------------
+def _judge(findings: list[Finding], error: dict):
+    from kerascheck.catalogue import load_catalogue
+    from kerascheck.runtime.runner import ChildRun
+    from kerascheck.runtime.slicer import Plan, StaticModel
+    from kerascheck.runtime.verdict import Judge
+
+    # one model: built at line 10, compiled at 11-13, with a custom loss function at lines 3-6
+    model = StaticModel(0, None, [(10, 10)], [(11, 13)], [(3, 6), (10, 13)])
+    run = ChildRun(events=[{"ev": "start", "major": 3, "keras": "3.15.1", "tf": "2.21.0"},
+                           {"ev": "model", "rid": 0, "static": [0], "error": dict(error, keras=True, kind="error")},
+                           {"ev": "done"}])
+    judge = Judge(Plan([(1, 13)], {}, [model]), run, load_catalogue(), {"3"}, findings=findings)
+    return {f.code: f for f in findings}, {f.code: judge.judge(f) for f in findings}, judge.runtime_findings("a.py")
+
+
+def _finding(code: str, line: int) -> Finding:
+    return Finding("a.py", line, 5, line, 40, code, code.lower(), "warning", "m")
+
+
+def test_an_error_goes_to_the_finding_on_its_traceback_line_not_to_every_match():
+    # KC404 (one_hot depth, line 5) and KC302 (MeanIoU, line 12) both predict "Dimensions must be
+    # equal"; the error's traceback runs through line 5, so it proves KC404 only.
+    _, verdicts, kc905 = _judge([_finding("KC404", 5), _finding("KC302", 12)],
+                                {"type": "ValueError", "message": "Dimensions must be equal, but are 4 and 3",
+                                 "lines": [5]})
+    assert verdicts["KC404"]["status"] == "confirmed"
+    assert verdicts["KC302"]["status"] == "not-checked"
+    assert verdicts["KC302"]["detail"].startswith("the check stopped at another error first")
+    assert kc905 == []
+
+
+def test_an_error_of_another_type_or_text_proves_nothing_and_is_kc905():
+    for error in ({"type": "TypeError", "message": "Dimensions must be equal, but are 4 and 3", "lines": [5]},
+                  {"type": "ValueError", "message": "Unrecognized keyword arguments passed to Conv2D", "lines": []}):
+        _, verdicts, kc905 = _judge([_finding("KC404", 5), _finding("KC302", 12)], error)
+        assert {v["status"] for v in verdicts.values()} == {"not-checked"}, verdicts
+        (f,) = kc905
+        assert error["message"] in f.runtime["detail"]
+
+
+def test_a_finding_outside_every_model_is_not_given_the_models_error():
+    # the file's only model raised KC207's own error, but the finding at line 30 is not about it
+    _, verdicts, kc905 = _judge([_finding("KC207", 30)],
+                                {"type": "ValueError", "lines": [],
+                                 "message": "Arguments `target` and `output` must have the same rank (ndim)"})
+    assert verdicts["KC207"] == {"status": "not-checked", "detail": "not tied to a model the runtime check builds"}
+    assert len(kc905) == 1
+
+
 # --- real traces ------------------------------------------------------------------------------------
 def _lint(path: Path, keras: str = "3"):
     """(the file's analysis, its static findings)."""
@@ -211,6 +261,24 @@ class TestTrace:
         (f,) = [f for f in out if f.code == "KC905"]
         assert f.line == 14 and f.severity == "error"
         assert "must have the same rank" in f.message and f.runtime["status"] == "confirmed"
+
+    def test_one_bugs_error_does_not_confirm_another_bug(self):
+        # KC207's loss error stops the trace before MeanIoU runs: it says nothing about KC302.
+        out = _by_code(_check(CASES / "seg_two_bugs.py"))
+        (loss,), (iou,) = out["KC207"], out["KC302"]
+        assert loss.runtime["status"] == "confirmed"
+        assert "must have the same rank" in loss.runtime["detail"]
+        assert iou.runtime["status"] == "not-checked", iou.runtime
+        assert iou.runtime["detail"].startswith("the check stopped at another error first: ValueError: Arguments")
+        assert "KC905" not in out  # the error proved KC207, so it is not reported twice
+
+    def test_an_error_no_rule_predicts_is_kc905_and_confirms_nothing(self):
+        out = _by_code(_check(CASES / "seg_unrelated_error.py"))
+        (err,) = out["KC905"]
+        assert "kernel_sise" in err.message and err.runtime["status"] == "confirmed"
+        for f in out["KC207"] + out["KC302"]:
+            assert f.runtime["status"] == "not-checked", (f.code, f.runtime)
+            assert "stopped at another error first" in f.runtime["detail"] and "kernel_sise" in f.runtime["detail"]
 
     def test_correct_script_traces_the_train_step_cleanly(self):
         path = CASES / "correct_regression.py"

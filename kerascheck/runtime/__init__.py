@@ -90,7 +90,7 @@ def check_file(path: Path, analysis: Analysis, findings: Optional[list[Finding]]
     path = Path(path).resolve()
     plan.path = str(path)
     run = run_child(python, path, analysis.source, plan.job(), timeout, memory_mb)
-    judge = Judge(plan, run, load_catalogue(), set(keras_versions) if keras_versions else None)
+    judge = Judge(plan, run, load_catalogue(), set(keras_versions) if keras_versions else None, findings=findings)
     out = []
     for f in findings:
         f.runtime = judge.judge(f)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from kerascheck.catalogue import RuntimeSpec, load_catalogue
 from kerascheck.finding import Finding, error_finding
 from kerascheck.runtime.runner import ChildRun
 from kerascheck.runtime.slicer import Plan, StaticModel
@@ -18,83 +19,13 @@ _QUIET_KINDS = ("write", "process")
 _HOSTILE_KINDS = ("exit", "socket", "memory", "recursion")
 
 
-# --- what each rule predicts --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Expect:
-    """What runtime mode can observe of a rule's bug (see ../shared/keras-truth*.md).
-
-    kind: "trace"     an exception `fit` raises before its first step: a trace (or the slice) that
-                      raises confirms it; a clean trace of the train step refutes it
-          "runtime"   an exception that needs real values (labels out of range, a batch of 1):
-                      confirmed when seen, never refuted
-          "symptom"   a silent bug with a symptom measurable on one random batch, without training
-          "silent"    a silent bug tracing cannot observe
-          "unreached" the flagged code runs only while training or evaluating, which runtime
-                      mode never does (a `probe` can still look the flagged name up, probes.py)
-    """
-
-    kind: str
-    patterns: tuple[str, ...] = ()  # regexes; one must match Keras's text (empty: any error)
-    symptom: Optional[str] = None  # a name in SYMPTOMS, or "warning" (a Keras warning matching `warns`)
-    warns: str = ""
-    majors: tuple[int, ...] = (2, 3)  # Keras majors where the error shows at trace time
-    needs_target: bool = True  # refuting needs the loss traced on the target's spec
-    also_raises: bool = False  # a silent bug that raises in some shapes/versions: an error confirms it
-    refute_on_exec: bool = False  # the flagged line raises as soon as it runs (imports, constructors)
-    note: str = ""  # the not-checked detail, when the default one would mislead
-    probe: str = ""  # probes.py: "lookup" the flagged name on the built object, or "construct" it
+# --- what each rule predicts: its catalogue entry's `runtime:` mapping (catalogue.RuntimeSpec) -----------
+_UNDECLARED = RuntimeSpec("silent", note="the rule declares nothing runtime mode can observe")
 
 
-_SHAPE = r"rank|shape|[Ii]ncompatible|[Dd]imensions must be equal|[Ee]xpected"
-EXPECT: dict[str, Expect] = {
-    # KC1xx outputs and shapes
-    "KC101": Expect("trace", majors=(3,)),  # K2 fails only at run time on a batch of 1
-    "KC102": Expect("trace", majors=(3,)),  # K2 trains silently on the wrong target
-    "KC103": Expect("symptom", symptom="missing_grads", also_raises=True),
-    "KC104": Expect("trace", patterns=(_SHAPE,), needs_target=False),
-    # KC2xx loss / activation pairing
-    "KC201": Expect("symptom", symptom="constant_one"),
-    "KC202": Expect("symptom", symptom="loss_zero"),
-    "KC203": Expect("symptom", symptom="not_normalized"),
-    "KC204": Expect("silent"),
-    "KC205": Expect("symptom", symptom="not_probabilities"),
-    "KC206": Expect("symptom", symptom="warning", warns=r"from_logits=True"),
-    "KC207": Expect("trace", patterns=(_SHAPE,)),
-    "KC208": Expect("trace", patterns=(_SHAPE,)),
-    # KC3xx metrics
-    "KC301": Expect("silent", also_raises=True),  # K2 raises at run time (labels out of bound)
-    "KC302": Expect("silent", also_raises=True),  # sparse masks vs probabilities raise in fit
-    "KC303": Expect("runtime"),
-    "KC304": Expect("silent", also_raises=True),  # K2 raises with a squeezed output
-    "KC305": Expect("silent", also_raises=True),  # (N, H, W) class-id masks raise "Dimensions must be equal"
-    # KC4xx custom loss and metric functions
-    "KC401": Expect("trace", patterns=(r"type|dtype|cannot compute",)),
-    "KC402": Expect("trace", patterns=(r"[Nn]o gradients",)),
-    "KC403": Expect("symptom", symptom="loss_not_finite"),
-    "KC404": Expect("silent", also_raises=True),  # one-sided one_hot raises "Dimensions must be equal"
-    "KC405": Expect("symptom", symptom="zero_grads"),
-    # KC5xx Keras version and API
-    "KC501": Expect("trace", patterns=(r"has no attribute",)),
-    "KC502": Expect("unreached", probe="lookup"),
-    "KC503": Expect("unreached", probe="lookup"),
-    "KC504": Expect("trace", patterns=(r"not recognized|lr",), needs_target=False, refute_on_exec=True),
-    "KC505": Expect("silent", also_raises=True, probe="construct"),  # K2's optimizers reject decay=
-    "KC506": Expect("unreached", probe="lookup"),
-    "KC507": Expect("trace", patterns=(r"legacy|has no attribute|No module",), needs_target=False,
-                    refute_on_exec=True),
-    "KC508": Expect("trace", patterns=(r"No module|cannot import|has no attribute",), needs_target=False,
-                    refute_on_exec=True),
-    "KC509": Expect("unreached", probe="lookup"),
-    "KC510": Expect("silent", also_raises=True, probe="lookup",
-                    note="reading `optimizer.lr` raises only where it runs (callbacks, training loops), and "
-                         "assigning it is silently ignored: tracing fit cannot observe either"),
-}
-
-
-def expectation(code: str, severity: str) -> Expect:
-    if code in EXPECT:
-        return EXPECT[code]
-    return Expect("trace") if severity == "error" else Expect("silent")
+def expectation(code: str, catalogue: Optional[dict] = None) -> RuntimeSpec:
+    meta = (load_catalogue() if catalogue is None else catalogue).get(code)
+    return meta.runtime if meta is not None and meta.runtime is not None else _UNDECLARED
 
 
 # --- measured symptoms ---------------------------------------------------------------------------------
@@ -177,7 +108,6 @@ class _Error:
     event: dict
     lines: list[int]  # script lines involved, innermost last
     where: str  # "statement" | "trace" | "crash"
-    claimed: bool = False
     models: set[int] = field(default_factory=set)
 
     @property
@@ -205,8 +135,12 @@ def _spec_text(spec: Any) -> str:
 
 
 class Judge:
-    def __init__(self, plan: Plan, run: ChildRun, catalogue: dict, linted_for: Optional[set[str]] = None) -> None:
+    def __init__(self, plan: Plan, run: ChildRun, catalogue: dict, linted_for: Optional[set[str]] = None,
+                 findings: Optional[list[Finding]] = None) -> None:
         self.linted_for = linted_for
+        # All the file's findings: an error proves the ones its rule declares, so they compete for it.
+        self.findings: list[Finding] = list(findings or [])
+        self._claimed: Optional[dict[int, list[Finding]]] = None
         self.plan = plan
         self.run = run
         self.catalogue = catalogue
@@ -277,19 +211,65 @@ class Judge:
         ev = {"type": kind, "message": text, "kind": kind}
         return _Error(ev, lines, "crash")
 
+    # -- which error proves which finding ------------------------------------------------------------
+    def _direct_models(self, f: Finding) -> set[int]:
+        span = (f.line, f.end_line or f.line)
+        return {sm.id for sm in self.plan.models if _overlaps(span, sm.region + sm.spans + sm.compile_spans)}
+
+    def _tie(self, f: Finding, e: _Error) -> Optional[str]:
+        """How the error is tied to the finding: "line" (a script line of its traceback lies in the
+        finding's span), "model" (it came from the model the finding is about), or None."""
+        span = (f.line, f.end_line or f.line)
+        if any(span[0] <= ln <= span[1] for ln in e.lines):
+            return "line"
+        if e.models & self._direct_models(f):
+            return "model"
+        return None
+
+    def _applies(self, f: Finding) -> bool:
+        """The finding is a rule's prediction this interpreter's Keras can check."""
+        if f.code.startswith("KC9"):
+            return False
+        meta = self.catalogue.get(f.code)
+        if self.major is not None:
+            if meta is not None and str(self.major) not in meta.keras:
+                return False
+            if self.linted_for and str(self.major) not in self.linted_for:
+                return False
+        return True
+
+    def _proves(self, f: Finding, e: _Error) -> bool:
+        """The error is the one the finding's rule declares for this Keras (type and text)."""
+        if e.kind in _HOSTILE_KINDS or e.kind in _QUIET_KINDS or not _is_evidence(e):
+            return False
+        spec = expectation(f.code, self.catalogue)
+        return spec.matches(self.major, e.event.get("type", ""), e.event.get("message", ""))
+
+    def _claims(self) -> dict[int, list[Finding]]:
+        """Error index -> the findings it proves: those whose declared error it is, tied to it by a
+        line of its traceback, else by their model. An error proves no finding but these."""
+        if self._claimed is None:
+            self._claimed = {}
+            findings = [f for f in self.findings if self._applies(f)]
+            for i, e in enumerate(self.errors):
+                cands = [(f, self._tie(f, e)) for f in findings if self._proves(f, e)]
+                cands = [(f, tie) for f, tie in cands if tie]
+                by_line = [f for f, tie in cands if tie == "line"]
+                owners = by_line or [f for f, _ in cands]
+                if owners:
+                    self._claimed[i] = owners
+        return self._claimed
+
     # -- findings -------------------------------------------------------------------------------------
     def models_of(self, f: Finding) -> list[StaticModel]:
-        span = (f.line, f.end_line or f.line)
-        hits = [sm for sm in self.plan.models if _overlaps(span, sm.region + sm.spans + sm.compile_spans)]
-        if not hits and len(self.plan.models) == 1:
-            hits = list(self.plan.models)
-        return hits
+        ids = self._direct_models(f)
+        return [sm for sm in self.plan.models if sm.id in ids]
 
     def judge(self, f: Finding) -> dict[str, str]:
         if f.code.startswith("KC9"):
             return _verdict(NOT_CHECKED, "a linter diagnostic, not a Keras bug")
         meta = self.catalogue.get(f.code)
-        expect = expectation(f.code, f.severity)
+        expect = expectation(f.code, self.catalogue)
         if self.major is not None:
             if meta is not None and str(self.major) not in meta.keras:
                 return _verdict(NOT_CHECKED, f"the rule applies to Keras {', '.join(meta.keras)}; "
@@ -297,25 +277,23 @@ class Judge:
             if self.linted_for and str(self.major) not in self.linted_for:
                 return _verdict(NOT_CHECKED, f"linted for Keras {', '.join(sorted(self.linted_for))}; "
                                              f"the interpreter runs {self.version}")
+        if not any(g is f for g in self.findings):  # judged one by one: it competes with those judged before
+            self.findings.append(f)
+            self._claimed = None
         probed = self._probe(f, expect)
         if probed is not None:
             return probed
         models = self.models_of(f)
         span = (f.line, f.end_line or f.line)
-        ids = {m.id for m in models}
-        raises = expect.kind in ("trace", "runtime") or expect.also_raises
-        errors = [e for e in self.errors if (e.models & ids or any(span[0] <= ln <= span[1] for ln in e.lines))
-                  and e.kind not in _QUIET_KINDS and (e.where != "batch" or raises)
-                  and (e.event.get("keras") or e.where in ("trace", "batch") or e.kind in _HOSTILE_KINDS)]
-        # 1. An exception: it confirms a rule that predicts one.
+        claims = self._claims()
+        # 1. The error its rule declares for this Keras, tied to it: confirmed.
+        mine = [self.errors[i] for i, owners in claims.items() if any(g is f for g in owners)]
+        if mine:
+            return _verdict(CONFIRMED, self._raised(mine[0]))
+        # 2. Any other error on its model or lines stopped the check before it could show.
+        raises = expect.kind in ("trace", "runtime") or bool(expect.raises)
+        errors = [e for e in self.errors if _is_evidence(e) and self._tie(f, e) and (e.where != "batch" or raises)]
         if errors:
-            if expect.kind in ("trace", "runtime") or expect.also_raises:
-                for e in errors:
-                    if e.kind in _HOSTILE_KINDS:
-                        continue
-                    if not expect.patterns or any(re.search(p, e.text) for p in expect.patterns):
-                        e.claimed = True
-                        return _verdict(CONFIRMED, self._raised(e))
             return _verdict(NOT_CHECKED, f"the check stopped at another error first: {errors[0].text}")
         if expect.kind == "unreached":
             return _verdict(NOT_CHECKED, "the flagged code runs only while the script trains or evaluates, "
@@ -333,7 +311,7 @@ class Judge:
         rec = recs[0]
         if rec.get("skipped"):
             return _verdict(NOT_CHECKED, f"the model was built but not traced: {rec['skipped']}")
-        # 2. A measured symptom.
+        # 3. A measured symptom.
         if expect.kind == "symptom":
             for r in recs:
                 evidence = self._symptom(expect, r)
@@ -346,10 +324,12 @@ class Judge:
         if expect.kind == "runtime":
             return _verdict(NOT_CHECKED, "this error needs real values (labels, a partial batch); "
                                          "the trace raised nothing")
-        # 3. A predicted exception that did not happen.
+        # 4. A predicted exception that did not happen.
         if self.major not in expect.majors:
-            return _verdict(NOT_CHECKED, f"the error shows at trace time on Keras "
-                                         f"{', '.join(map(str, expect.majors))} only; the interpreter runs {self.version}")
+            shows = ", ".join(map(str, expect.majors))
+            return _verdict(NOT_CHECKED, f"the error shows at trace time on Keras {shows} only; "
+                                         f"the interpreter runs {self.version}" if shows else
+                            f"the error does not show at trace time on {self.version}")
         if rec.get("traced") != "train_step" and expect.needs_target:
             why = "the model is not compiled with a loss" if not rec.get("has_loss") else \
                 "the target's shape and dtype are not known statically"
@@ -358,28 +338,29 @@ class Judge:
         data = f"x {_spec_text(rec.get('x'))}" + (f", y {_spec_text(rec.get('y'))}" if rec.get("y") else "")
         return _verdict(REFUTED, f"traced {traced} on {self.version} with {data}: no error")
 
-    def _probe(self, f: Finding, expect: Expect) -> Optional[dict[str, str]]:
-        """The verdict of the probe of this finding (probes.py), None when there is none to give."""
+    def _probe(self, f: Finding, expect: RuntimeSpec) -> Optional[dict[str, str]]:
+        """The verdict of the probe of this finding (probes.py), None when there is none to give. Only
+        the error the rule declares for this Keras confirms it."""
         probe = next((p for p in self.plan.probes if (p.code, p.line, p.column) == (f.code, f.line, f.column)), None)
         ev = next((e for e in self.run.all("probe") if probe is not None and e.get("id") == probe.id), None)
         if ev is None or ev.get("skipped"):
             return None
         where = f"on the {ev.get('type', 'object')} the script builds"
-        if probe.kind == "construct":
-            if "error" not in ev:
-                return None  # it may still fail or misbehave where the script uses it
-            err = ev["error"]
-            return _verdict(CONFIRMED, f"{self.version} raises making `{probe.text}` alone (without training): "
-                                       f"{err.get('type', 'Error')}: {err.get('message', '')}")
         if "error" in ev:
             err = ev["error"]
-            return _verdict(CONFIRMED, f"{self.version} raises looking up `{probe.text}` {where} (without "
-                                       f"training): {err.get('type', 'Error')}: {err.get('message', '')}")
-        if self.major in expect.majors:
+            text = f"{err.get('type', 'Error')}: {err.get('message', '')}"
+            doing = f"making `{probe.text}` alone" if probe.kind == "construct" else f"looking up `{probe.text}` {where}"
+            if not expect.matches(self.major, err.get("type", ""), err.get("message", "")):
+                return _verdict(NOT_CHECKED, f"{self.version} raises {doing}, but not the error the rule "
+                                             f"predicts: {text}")
+            return _verdict(CONFIRMED, f"{self.version} raises {doing} (without training): {text}")
+        if probe.kind == "construct":
+            return None  # it may still fail or misbehave where the script uses it
+        if expect.expected(self.major):
             return _verdict(REFUTED, f"`{probe.text}` exists {where} on {self.version}")
         return None
 
-    def _symptom(self, expect: Expect, rec: dict) -> Optional[str]:
+    def _symptom(self, expect: RuntimeSpec, rec: dict) -> Optional[str]:
         if expect.symptom == "warning":
             hit = next((w for w in rec.get("warnings", []) if re.search(expect.warns, w)), None)
             return f"Keras warns while tracing fit: {hit}" if hit else None
@@ -422,9 +403,9 @@ class Judge:
     # -- KC905 ------------------------------------------------------------------------------------------
     def runtime_findings(self, display: str) -> list[Finding]:
         out = []
+        claims = self._claims()
         # a batch error only confirms a prediction: random values shaped like the data are not the data
-        errors = [e for e in self.errors if not e.claimed and e.kind not in _QUIET_KINDS and e.where != "batch" and
-                  (e.kind in _HOSTILE_KINDS or e.event.get("keras") or e.where == "trace")]
+        errors = [e for i, e in enumerate(self.errors) if i not in claims and e.where != "batch" and _is_evidence(e)]
         if self.stopped is not None:
             errors.append(self.stopped)
         seen = set()
@@ -465,7 +446,14 @@ class Judge:
                              runtime={"status": CONFIRMED, "detail": detail})
 
 
-PROBED = {code: e.probe for code, e in EXPECT.items() if e.probe}
+PROBED = {code: m.runtime.probe for code, m in load_catalogue().items() if m.runtime is not None and m.runtime.probe}
+
+
+def _is_evidence(e: _Error) -> bool:
+    """An error of the user's model: Keras's own, the trace's, or a hostile act (not a sandbox block
+    of a write or a process, and not the user's own code failing outside Keras)."""
+    return e.kind not in _QUIET_KINDS and bool(e.event.get("keras") or e.where in ("trace", "batch")
+                                                or e.kind in _HOSTILE_KINDS)
 
 
 def _verdict(status: str, detail: str) -> dict[str, str]:

@@ -1,0 +1,27 @@
+"""The two bugs of seg_two_bugs.py, plus a typo (`kernel_sise=`) Keras rejects while building the
+model: an error neither rule predicts, so it proves neither."""
+import numpy as np
+import tensorflow as tf
+from tensorflow.keras import layers
+
+NUM_CLASSES = 4
+
+images = np.random.rand(16, 32, 32, 3).astype("float32")
+masks = np.random.randint(0, NUM_CLASSES, size=(16, 32, 32))  # class ids, no channel axis
+
+
+def build_model(num_classes):
+    inputs = tf.keras.Input(shape=(32, 32, 3))
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
+    outputs = layers.Conv2D(num_classes, 1, activation="softmax", kernel_sise=1)(x)
+    return tf.keras.Model(inputs, outputs)
+
+
+model = build_model(NUM_CLASSES)
+model.compile(
+    optimizer="adam",
+    loss="categorical_crossentropy",
+    metrics=[tf.keras.metrics.MeanIoU(num_classes=3)],
+)
+model.fit(images, masks, batch_size=4, epochs=2)
