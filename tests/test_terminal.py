@@ -264,3 +264,12 @@ def test_watch_lints_again_on_change_and_ctrl_c_exits_cleanly(project):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.parametrize("message,sentence", [
+    ("fit raises `TypeError: bad 'x'` Cast y_true first.", "fit raises `TypeError: bad 'x'`"),
+    ("`keras.ops.squeeze` on the model output hides a shape mismatch", "`keras.ops.squeeze` on the model output hides a shape mismatch"),
+    ("set `from_logits` `True` here. Then train.", "set `from_logits` `True` here."),
+])
+def test_concise_first_sentence_after_a_quoted_error(message, sentence):
+    assert first_sentence(message) == sentence

@@ -12,8 +12,9 @@ from kerascheck.terminal import paint
 from kerascheck.text import LINE_BREAK
 
 # A sentence ends at . ! or ? followed by a space and a capital, a backtick or a quote...
-# (The full stop may sit inside the closing backtick or quote of a quoted error.)
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][`\"')]))\s+(?=[A-Z`\"'(])")
+# (The full stop may sit inside the closing backtick or quote of a quoted error, or be left out
+# after a quoted error: "... fit raises `TypeError: ...` Cast y_true first".)
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][`\"')])|(?<=`))\s+(?=[A-Z`\"'(])")
 # ...unless the full stop closes one of these.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.")
 
@@ -22,8 +23,13 @@ def first_sentence(message: str) -> str:
     """The message up to the end of its first sentence (not inside `code`, not after e.g.)."""
     for m in _SENTENCE_END.finditer(message):
         head = message[:m.start()]
-        if head.count("`") % 2 == 0 and not head.lower().endswith(_ABBREVIATIONS):
-            return head
+        if head.count("`") % 2 or head.lower().endswith(_ABBREVIATIONS):
+            continue
+        if head.endswith("`") and not message[m.end()].isupper():
+            continue  # `a` `b`: two spans of code, not the end of a sentence
+        if head.endswith("`") and message[m.end():].split(" ", 1)[0].rstrip(":,.").isupper():
+            continue  # `y_true` IS: an acronym or a constant, not a new sentence
+        return head
     return message
 
 
