@@ -28,10 +28,13 @@ def _major() -> str:
 
 def _only_while_training(code: str, major: str) -> bool:
     """The rule's own declaration that on this Keras its error shows only inside fit's loop (KC101
-    on Keras 2: the last, one-sample batch), never where runtime mode looks."""
+    on Keras 2: the last, one-sample batch) or after it (an unreached rule without a probe), never
+    where runtime mode looks."""
     from kerascheck.runtime.verdict import expectation
 
     e = expectation(code)
+    if e.kind == "unreached" and not e.probe:
+        return True  # saving after training (KC511): nothing of it runs where runtime mode looks
     return e.kind == "trace" and not e.expected(major) and not e.probe
 
 
