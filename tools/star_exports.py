@@ -54,7 +54,13 @@ def render(data: dict[str, list[str]]) -> str:
     lines = ['"""The names `from <keras module> import *` binds, in both Keras 3.15 and Keras 2.15 (generated',
              'by tools/star_exports.py; do not edit by hand)."""', "", "from __future__ import annotations", "",
              "_NAMES = {"]
+    seen: dict[tuple, str] = {}
+    aliases: dict[str, str] = {}
     for module, names in data.items():
+        if tuple(names) in seen:  # tensorflow.keras.X exports what keras.X does: say so, not twice
+            aliases[module] = seen[tuple(names)]
+            continue
+        seen[tuple(names)] = module
         lines.append(f"    {module!r}: (")
         chunk: list[str] = []
         for name in names:
@@ -64,10 +70,12 @@ def render(data: dict[str, list[str]]) -> str:
             chunk.append(name)
         lines.append(f'        "{" ".join(chunk)}"')
         lines.append("    ),")
+    lines += ["}", "# modules that export exactly what another one does", "_SAME_AS = {"]
+    lines += [f"    {module!r}: {target!r}," for module, target in aliases.items()]
     lines += ["}", "", "",
               "def star_exports(module: str) -> tuple[str, ...]:",
               '    """The names `from module import *` binds on every Keras major, or () when unknown."""',
-              '    return tuple(_NAMES.get(module, "").split())', ""]
+              '    return tuple(_NAMES.get(_SAME_AS.get(module, module), "").split())', ""]
     return "\n".join(lines)
 
 

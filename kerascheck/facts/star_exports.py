@@ -138,9 +138,6 @@ _NAMES = {
         "Wrapper ZeroPadding1D ZeroPadding2D ZeroPadding3D add average concatenate deserialize "
         "dot maximum minimum multiply serialize subtract"
     ),
-    'tensorflow.keras.models': (
-        "Model Sequential clone_model load_model model_from_json save_model"
-    ),
     'tensorflow.keras.losses': (
         "BinaryCrossentropy BinaryFocalCrossentropy CategoricalCrossentropy "
         "CategoricalFocalCrossentropy CategoricalHinge CosineSimilarity Hinge Huber KLD "
@@ -168,29 +165,6 @@ _NAMES = {
         "sparse_categorical_crossentropy sparse_top_k_categorical_accuracy squared_hinge "
         "top_k_categorical_accuracy"
     ),
-    'tensorflow.keras.optimizers': (
-        "Adadelta Adafactor Adagrad Adam AdamW Adamax Ftrl Lion Nadam Optimizer RMSprop SGD "
-        "deserialize get legacy schedules serialize"
-    ),
-    'tensorflow.keras.callbacks': (
-        "BackupAndRestore CSVLogger Callback CallbackList EarlyStopping History LambdaCallback "
-        "LearningRateScheduler ModelCheckpoint ProgbarLogger ReduceLROnPlateau RemoteMonitor "
-        "TensorBoard TerminateOnNaN"
-    ),
-    'tensorflow.keras.activations': (
-        "deserialize elu exponential gelu get hard_sigmoid linear mish relu selu serialize "
-        "sigmoid softmax softplus softsign swish tanh"
-    ),
-    'tensorflow.keras.utils': (
-        "CustomObjectScope FeatureSpace Progbar Sequence array_to_img "
-        "audio_dataset_from_directory custom_object_scope deserialize_keras_object "
-        "disable_interactive_logging enable_interactive_logging get_custom_objects get_file "
-        "get_registered_name get_registered_object get_source_inputs image_dataset_from_directory "
-        "img_to_array is_interactive_logging_enabled legacy load_img model_to_dot normalize "
-        "pack_x_y_sample_weight pad_sequences plot_model register_keras_serializable save_img "
-        "serialize_keras_object set_random_seed split_dataset text_dataset_from_directory "
-        "timeseries_dataset_from_array to_categorical unpack_x_y_sample_weight"
-    ),
     'tensorflow.keras.backend': (
         "abs all any arange argmax argmin backend batch_dot batch_flatten batch_get_value "
         "batch_normalization batch_set_value bias_add binary_crossentropy "
@@ -210,21 +184,6 @@ _NAMES = {
         "sqrt square squeeze stack std stop_gradient sum switch tanh temporal_padding tile "
         "to_dense transpose truncated_normal update update_add update_sub var variable zeros "
         "zeros_like"
-    ),
-    'tensorflow.keras.regularizers': (
-        "L1 L1L2 L2 OrthogonalRegularizer Regularizer deserialize get l1 l1_l2 l2 "
-        "orthogonal_regularizer serialize"
-    ),
-    'tensorflow.keras.initializers': (
-        "Constant GlorotNormal GlorotUniform HeNormal HeUniform Identity Initializer LecunNormal "
-        "LecunUniform Ones Orthogonal RandomNormal RandomUniform TruncatedNormal VarianceScaling "
-        "Zeros constant deserialize get glorot_normal glorot_uniform he_normal he_uniform "
-        "identity lecun_normal lecun_uniform ones orthogonal random_normal random_uniform "
-        "serialize truncated_normal variance_scaling zeros"
-    ),
-    'tensorflow.keras.constraints': (
-        "Constraint MaxNorm MinMaxNorm NonNeg UnitNorm deserialize get max_norm min_max_norm "
-        "non_neg serialize unit_norm"
     ),
     'tensorflow.keras.preprocessing': (
         "image image_dataset_from_directory sequence text text_dataset_from_directory "
@@ -268,8 +227,19 @@ _NAMES = {
         "while_loop zeros zeros_like"
     ),
 }
+# modules that export exactly what another one does
+_SAME_AS = {
+    'tensorflow.keras.models': 'keras.models',
+    'tensorflow.keras.optimizers': 'keras.optimizers',
+    'tensorflow.keras.callbacks': 'keras.callbacks',
+    'tensorflow.keras.activations': 'keras.activations',
+    'tensorflow.keras.utils': 'keras.utils',
+    'tensorflow.keras.regularizers': 'keras.regularizers',
+    'tensorflow.keras.initializers': 'keras.initializers',
+    'tensorflow.keras.constraints': 'keras.constraints',
+}
 
 
 def star_exports(module: str) -> tuple[str, ...]:
     """The names `from module import *` binds on every Keras major, or () when unknown."""
-    return tuple(_NAMES.get(module, "").split())
+    return tuple(_NAMES.get(_SAME_AS.get(module, module), "").split())
