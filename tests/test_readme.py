@@ -3,6 +3,7 @@ and its output compared with the block (no cache, no colour; nothing else is nor
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -30,6 +31,9 @@ def test_the_readme_has_console_examples():
     assert len(EXAMPLES) >= 3
 
 
+# The README shows a run where Keras 3 is installed (as after its set-up): without any Keras the
+# summary adds "Keras 3 assumed ...", which the README does not show.
+@pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="the README's output is with Keras installed")
 @pytest.mark.parametrize("command,expected", EXAMPLES, ids=[c for c, _ in EXAMPLES])
 def test_readme_console_example(command, expected, tmp_path):
     env = env_with_checkout(KERASCHECK_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1")
