@@ -63,6 +63,13 @@ class Analysis:
             out[self.path] = self.source
         return out
 
+    def release(self) -> "Analysis":
+        """Drop the trees, facts and positions (keep findings and texts): a run over many files that
+        kept every tree alive would spend its time in the garbage collector."""
+        for name in _LOCAL:
+            setattr(self, name, None)
+        return self
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         for name in _LOCAL:

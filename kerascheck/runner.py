@@ -100,7 +100,9 @@ def lint_files(linter: Linter, files: list[SourceFile], jobs: int, cache: Option
     fresh: list[Analysis] = []
     if len(todo) <= 1 or jobs <= 1:
         for _, data, display, _ in todo:
-            fresh.append(linter.lint_bytes(data, display))
+            analysis = linter.lint_bytes(data, display)
+            # Only runtime mode (in_process) works from the trees afterwards.
+            fresh.append(analysis if in_process else analysis.release())
             if progress is not None:
                 progress(done + len(fresh))
     else:
