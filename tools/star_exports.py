@@ -55,10 +55,13 @@ def render(data: dict[str, list[str]]) -> str:
              'by tools/star_exports.py; do not edit by hand)."""', "", "from __future__ import annotations", "",
              "_NAMES = {"]
     seen: dict[tuple, str] = {}
-    aliases: dict[str, str] = {}
+    aliases: dict[str, tuple[str, list[str]]] = {}  # module -> (a module it exports all of, the rest)
     for module, names in data.items():
-        if tuple(names) in seen:  # tensorflow.keras.X exports what keras.X does: say so, not twice
-            aliases[module] = seen[tuple(names)]
+        # tensorflow.keras.X exports what keras.X does (sometimes a few more): say so, not twice
+        base = next((m for m, other in data.items() if m in seen.values() and set(other) <= set(names)
+                     and len(set(names) - set(other)) * 4 < len(names)), None)
+        if base is not None:
+            aliases[module] = (base, sorted(set(names) - set(data[base])))
             continue
         seen[tuple(names)] = module
         lines.append(f"    {module!r}: (")
@@ -70,12 +73,13 @@ def render(data: dict[str, list[str]]) -> str:
             chunk.append(name)
         lines.append(f'        "{" ".join(chunk)}"')
         lines.append("    ),")
-    lines += ["}", "# modules that export exactly what another one does", "_SAME_AS = {"]
-    lines += [f"    {module!r}: {target!r}," for module, target in aliases.items()]
+    lines += ["}", "# modules that export all another one does, and these names besides", "_SAME_AS = {"]
+    lines += [f"    {module!r}: ({target!r}, {' '.join(extra)!r})," for module, (target, extra) in aliases.items()]
     lines += ["}", "", "",
               "def star_exports(module: str) -> tuple[str, ...]:",
               '    """The names `from module import *` binds on every Keras major, or () when unknown."""',
-              '    return tuple(_NAMES.get(_SAME_AS.get(module, module), "").split())', ""]
+              '    base, extra = _SAME_AS.get(module, (module, ""))',
+              '    return tuple(_NAMES.get(base, "").split() + extra.split())', ""]
     return "\n".join(lines)
 
 

@@ -114,30 +114,6 @@ _NAMES = {
         "export initializers layers losses metrics mixed_precision models optimizers "
         "preprocessing regularizers utils"
     ),
-    'tensorflow.keras.layers': (
-        "Activation ActivityRegularization Add AdditiveAttention AlphaDropout Attention Average "
-        "AveragePooling1D AveragePooling2D AveragePooling3D AvgPool1D AvgPool2D AvgPool3D "
-        "BatchNormalization Bidirectional CategoryEncoding CenterCrop Concatenate Conv1D "
-        "Conv1DTranspose Conv2D Conv2DTranspose Conv3D Conv3DTranspose ConvLSTM1D ConvLSTM2D "
-        "ConvLSTM3D Convolution1D Convolution1DTranspose Convolution2D Convolution2DTranspose "
-        "Convolution3D Convolution3DTranspose Cropping1D Cropping2D Cropping3D Dense "
-        "DepthwiseConv1D DepthwiseConv2D Discretization Dot Dropout ELU EinsumDense Embedding "
-        "Flatten GRU GRUCell GaussianDropout GaussianNoise GlobalAveragePooling1D "
-        "GlobalAveragePooling2D GlobalAveragePooling3D GlobalAvgPool1D GlobalAvgPool2D "
-        "GlobalAvgPool3D GlobalMaxPool1D GlobalMaxPool2D GlobalMaxPool3D GlobalMaxPooling1D "
-        "GlobalMaxPooling2D GlobalMaxPooling3D GroupNormalization HashedCrossing Hashing Identity "
-        "Input InputLayer InputSpec IntegerLookup LSTM LSTMCell Lambda Layer LayerNormalization "
-        "LeakyReLU Masking MaxPool1D MaxPool2D MaxPool3D MaxPooling1D MaxPooling2D MaxPooling3D "
-        "Maximum Minimum MultiHeadAttention Multiply Normalization PReLU Permute RNN "
-        "RandomBrightness RandomContrast RandomCrop RandomFlip RandomHeight RandomRotation "
-        "RandomTranslation RandomWidth RandomZoom ReLU RepeatVector Rescaling Reshape Resizing "
-        "SeparableConv1D SeparableConv2D SeparableConvolution1D SeparableConvolution2D SimpleRNN "
-        "SimpleRNNCell Softmax SpatialDropout1D SpatialDropout2D SpatialDropout3D "
-        "SpectralNormalization StackedRNNCells StringLookup Subtract TextVectorization "
-        "ThresholdedReLU TimeDistributed UnitNormalization UpSampling1D UpSampling2D UpSampling3D "
-        "Wrapper ZeroPadding1D ZeroPadding2D ZeroPadding3D add average concatenate deserialize "
-        "dot maximum minimum multiply serialize subtract"
-    ),
     'tensorflow.keras.losses': (
         "BinaryCrossentropy BinaryFocalCrossentropy CategoricalCrossentropy "
         "CategoricalFocalCrossentropy CategoricalHinge CosineSimilarity Hinge Huber KLD "
@@ -185,10 +161,6 @@ _NAMES = {
         "to_dense transpose truncated_normal update update_add update_sub var variable zeros "
         "zeros_like"
     ),
-    'tensorflow.keras.preprocessing': (
-        "image image_dataset_from_directory sequence text text_dataset_from_directory "
-        "timeseries_dataset_from_array"
-    ),
     'keras.ops': (
         "abs absolute adaptive_average_pool adaptive_max_pool add all allclose amax amin angle "
         "any append arange arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin "
@@ -227,19 +199,22 @@ _NAMES = {
         "while_loop zeros zeros_like"
     ),
 }
-# modules that export exactly what another one does
+# modules that export all another one does, and these names besides
 _SAME_AS = {
-    'tensorflow.keras.models': 'keras.models',
-    'tensorflow.keras.optimizers': 'keras.optimizers',
-    'tensorflow.keras.callbacks': 'keras.callbacks',
-    'tensorflow.keras.activations': 'keras.activations',
-    'tensorflow.keras.utils': 'keras.utils',
-    'tensorflow.keras.regularizers': 'keras.regularizers',
-    'tensorflow.keras.initializers': 'keras.initializers',
-    'tensorflow.keras.constraints': 'keras.constraints',
+    'tensorflow.keras.layers': ('keras.layers', 'RandomHeight RandomWidth ThresholdedReLU'),
+    'tensorflow.keras.models': ('keras.models', ''),
+    'tensorflow.keras.optimizers': ('keras.optimizers', ''),
+    'tensorflow.keras.callbacks': ('keras.callbacks', ''),
+    'tensorflow.keras.activations': ('keras.activations', ''),
+    'tensorflow.keras.utils': ('keras.utils', ''),
+    'tensorflow.keras.regularizers': ('keras.regularizers', ''),
+    'tensorflow.keras.initializers': ('keras.initializers', ''),
+    'tensorflow.keras.constraints': ('keras.constraints', ''),
+    'tensorflow.keras.preprocessing': ('keras.preprocessing', 'text'),
 }
 
 
 def star_exports(module: str) -> tuple[str, ...]:
     """The names `from module import *` binds on every Keras major, or () when unknown."""
-    return tuple(_NAMES.get(_SAME_AS.get(module, module), "").split())
+    base, extra = _SAME_AS.get(module, (module, ""))
+    return tuple(_NAMES.get(base, "").split() + extra.split())
