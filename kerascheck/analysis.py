@@ -70,6 +70,11 @@ class Analysis:
             setattr(self, name, None)
         return self
 
+    def take_trees(self, other: "Analysis") -> None:
+        """Hold `other`'s trees, facts and positions (an analysis of this file's fixed text)."""
+        for name in _LOCAL:
+            setattr(self, name, getattr(other, name))
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         for name in _LOCAL:

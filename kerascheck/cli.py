@@ -346,8 +346,7 @@ def _apply_fixes(linter, results: list, files: list, stdin_result, extra: dict,
         result.source = outcome.text
         result.findings = outcome.remaining
         if latest and latest[0].source == outcome.text:
-            result.module, result.tree, result.facts = latest[0].module, latest[0].tree, latest[0].facts
-            result.positions, result.suppressions = latest[0].positions, latest[0].suppressions
+            result.take_trees(latest[0])
     remaining = [f for r in results for f in r.findings]
     more = sum(1 for f in remaining if f.fix is not None and f.fix.applicability == "unsafe") if not unsafe else 0
     verb = "Would fix" if diff else "Fixed"
