@@ -37,6 +37,11 @@ class Fixture:
     def id(self) -> str:
         return f"{self.path.parent.name}/{self.path.name}"
 
+    def texts(self, major: str) -> list[str]:
+        """The claimed texts for one Keras major: `raises A || B` when Keras's graph executor runs
+        independent ops in no fixed order, so either of two ops may be the one that fails first."""
+        return [t.strip() for t in self.claims[major][1].split("||") if t.strip()]
+
     @property
     def majors(self) -> list[str]:
         return [self.keras] if self.keras else ["2", "3"]

@@ -57,7 +57,7 @@ def test_runtime_verdicts_on_fixture(fx):
     analysis = Linter(Settings(keras_version=major)).lint_text(text, fx.id)
     checked = check_file(fx.path, analysis, timeout=240, keras_versions=[major])
     kind, claimed = fx.claims[major]
-    said = [claimed] + fx.trace.get(major, [])
+    said = fx.texts(major) + fx.trace.get(major, [])
     for f in checked:
         assert f.runtime is not None, f
         status, detail = f.runtime["status"], f.runtime["detail"]
