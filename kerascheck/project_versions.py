@@ -549,14 +549,28 @@ class ProjectVersions:
     recheck: bool = False
     warnings: list[str] = field(default_factory=list)
     _folders: dict[Path, _Folder] = field(default_factory=dict)
+    _answers: dict[Path, Declared] = field(default_factory=dict)  # per folder; only without recheck
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def for_path(self, path: Path) -> Declared:
         """What the project of the file at `path` declares."""
         try:
-            folder = path.resolve().parent if not path.is_dir() else path.resolve()
+            unresolved = path if path.is_dir() else path.parent
+            if not self.recheck:  # the files of one folder share the answer: resolve and walk up once
+                with self._lock:
+                    hit = self._answers.get(unresolved)
+                if hit is not None:
+                    return hit
+            folder = unresolved.resolve()
         except (OSError, RuntimeError):
             return Declared()
+        answer = self._walk_up(folder)
+        if not self.recheck:
+            with self._lock:
+                self._answers[unresolved] = answer
+        return answer
+
+    def _walk_up(self, folder: Path) -> Declared:
         stop = self.stop.resolve() if self.stop is not None else None
         if stop is not None and stop != folder and stop not in folder.parents:
             stop = None  # a file outside the settings' root: its own project's root
