@@ -111,7 +111,7 @@ class Linter:
 
     def _lint_text(self, text: str, display: str, reparser: Optional["Reparser"] = None) -> Analysis:
         result = Analysis(display, source=text, suppressions=noqa.scan(text))
-        if not MARKER_RE.search(text) and not self.modules.may_reach_keras(text, display):
+        if not MARKER_RE.search(text) and not self.modules.may_reach_keras(text, display, result.deps):
             result.skipped = True
             result.findings = self._finish(result, [])
             return result
@@ -165,7 +165,7 @@ class Linter:
         result.facts = facts
         # An assumed Keras says so on each finding that holds only for that Keras.
         assumed = f" (assuming Keras {CURRENT_MAJOR}: {ASSUMED_NOTE})" if result.keras.assumed else ""
-        result.deps = scope.deps
+        result.deps.update(scope.deps)
         out: list = []
         ignored = self.settings.ignored_for(display)
         for code in sorted(self.enabled):

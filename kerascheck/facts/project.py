@@ -25,6 +25,7 @@ import ast
 import hashlib
 import os
 import re
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ _LIBRARY_DIRS = frozenset({"site-packages", "dist-packages"})
 # Names the interpreter knows as libraries: a local file of that name must not hide them.
 _LIBRARIES = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "functools", "__future__"})
 _MARKER = re.compile(r"keras|tensorflow|tf_keras")
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\(?([\w \t,]*)|import[ \t]+([\w.]+))",
                           re.M)
 
@@ -111,6 +113,9 @@ _PARSED_SIZE = 128
 _LINTED: "OrderedDict[str, tuple[str, cst.Module]]" = OrderedDict()  # path -> (text, tree)
 _LINTED_SIZE = 16
 _MENTIONS: dict[str, tuple[tuple, tuple]] = {}  # path -> (stamp, _summary)
+# The digest recorded for a module file that did not exist when a file's analysis looked for it: if
+# it appears later (`nets.py` written after `train.py` was linted), the cached result is stale.
+ABSENT = ""
 
 
 def _stamp(path: str, overlay: dict) -> Optional[tuple]:
@@ -191,18 +196,19 @@ def _parse(path: str, overlay: dict, max_size: int) -> Optional[Parsed]:
     return Parsed(path, digest, text, module, imports, bool(_MARKER.search(text)))
 
 
-def _summary(path: str, overlay: dict, max_size: int) -> tuple[bool, list[str]]:
-    """(whether the module's text names Keras or TensorFlow, the modules its import lines name), read
-    with regular expressions, not parsed."""
+def _summary(path: str, overlay: dict, max_size: int) -> tuple[bool, list[str], str]:
+    """(whether the module's text names Keras or TensorFlow, the modules its import lines name, the
+    digest of its bytes), read with regular expressions, not parsed."""
     stamp = _stamp(path, overlay)
     if stamp is None:
-        return False, []
+        return False, [], ABSENT
     hit = _MENTIONS.get(path)
     if hit is not None and hit[0] == stamp:
         return hit[1]
     read = _read(path, overlay, max_size)
     text = read[1] if read else ""
-    summary = (bool(_MARKER.search(text)), _imported_names(text))
+    digest = hashlib.sha256(read[0]).hexdigest() if read else ABSENT
+    summary = (bool(_MARKER.search(text)), _imported_names(text), digest)
     _MENTIONS[path] = (stamp, summary)
     return summary
 
@@ -224,12 +230,20 @@ def _imported_names(text: str) -> list[str]:
 _DIGESTS: dict[str, tuple[tuple, str]] = {}  # path -> (stamp, digest): a warm run hashes each module once
 
 
-def changed(deps: dict) -> bool:
-    """True when a module a cached result read no longer has the bytes it had then."""
+def changed(deps: dict, overlay: Optional[dict] = None) -> bool:
+    """True when a module a result read no longer has the bytes it had then, or a module it looked
+    for and did not find exists now. `overlay`: path -> text of the editor's open buffers."""
+    overlay = overlay or {}
     for path, digest in deps.items():
+        if path in overlay:
+            if digest == ABSENT or hashlib.sha256(overlay[path].encode("utf-8", "surrogatepass")).hexdigest() != digest:
+                return True
+            continue
         stamp = _stamp(path, {})
-        if stamp is None:
-            return True
+        if stamp is None or digest == ABSENT:
+            if (stamp is None) != (digest == ABSENT):
+                return True
+            continue
         known = _DIGESTS.get(path)
         if known is None or known[0] != stamp:
             try:
@@ -241,6 +255,21 @@ def changed(deps: dict) -> bool:
         if known[1] != digest:
             return True
     return False
+
+
+def absent_candidates(bases: Iterable[Path], dotted: str) -> list[str]:
+    """The paths that would be module `dotted` under `bases`, none of which exists now (recorded so
+    that one appearing later invalidates the result). Standard-library names are left out: a local
+    `os.py` is not worth a stat per file on every warm run."""
+    parts = dotted.split(".") if dotted else []
+    if not parts or any(not p.isidentifier() for p in parts) or parts[0] in _STDLIB:
+        return []
+    out = []
+    for base in bases:
+        p = os.path.join(str(base), *parts)
+        if not any(part in _LIBRARY_DIRS for part in p.split(os.sep)):
+            out += [p + ".py", p, os.path.join(p, "__init__.py")]  # p: a package without __init__
+    return out
 
 
 class Project:
@@ -305,39 +334,45 @@ class Project:
     def scope(self, display: str) -> "Scope":
         return Scope(self, self.path_of(display))
 
-    def may_reach_keras(self, text: str, display: str) -> bool:
+    def may_reach_keras(self, text: str, display: str, deps: Optional[dict] = None) -> bool:
         """Whether a file that never names Keras imports (up to MAX_IMPORT_DEPTH) a module of the
         project that does, judged from import lines before parsing anything: the fast path of files
-        without Keras stays fast."""
+        without Keras stays fast. `deps` gets path -> digest of each module file read or looked for
+        (the result cache checks them)."""
+        deps = {} if deps is None else deps
         path = self.path_of(display)
         todo = [(path.parent if path is not None else self.root, _imported_names(text), 1)]
         seen: set[str] = set()
         while todo:
             folder, names, depth = todo.pop()
             for name in names:
-                found = self._locate_text(folder, name)
+                found = self._locate_text(folder, name, deps)
                 if found is None or found in seen:
                     continue
                 seen.add(found)
-                mentions, inner = _summary(found, self.overlay, self.max_size)
+                mentions, inner, digest = _summary(found, self.overlay, self.max_size)
+                deps[found] = digest
                 if mentions:
                     return True
                 if depth < MAX_IMPORT_DEPTH:
                     todo.append((Path(found).parent, inner, depth + 1))
         return False
 
-    def _locate_text(self, folder: Path, name: str) -> Optional[str]:
+    def _locate_text(self, folder: Path, name: str, deps: dict) -> Optional[str]:
         dots = len(name) - len(name.lstrip("."))
         dotted = name[dots:]
         if dots:
             base = folder
             for _ in range(dots - 1):
                 base = base.parent
-            found = _locate([base], dotted)
+            bases = [base]
         elif dotted.split(".")[0] in _LIBRARIES:
             return None
         else:
-            found = _locate(self.bases(folder), dotted)
+            bases = self.bases(folder)
+        found = _locate(bases, dotted)
+        if found is None:
+            deps.update(dict.fromkeys(absent_candidates(bases, dotted), ABSENT))
         return str(found[1]) if found is not None and found[0] == "file" else None
 
 
@@ -676,6 +711,8 @@ class Importer:
         is first read, so the many modules imported and never used cost only a lookup."""
         found = _locate(bases, dotted)
         if found is None:
+            for path in absent_candidates(bases, dotted):
+                self.scope.deps.setdefault(path, ABSENT)
             return None
         kind, where = found
         folder: Optional[Path] = where if kind == "dir" else None
