@@ -133,6 +133,9 @@ class LintState:
     diagnostics: list[lsp.Diagnostic]  # what the editor shows (may hold stale ones while unparsable)
     stamp: tuple
     result_id: str
+    # The project modules the analysis read or looked for (path -> digest, facts/project.py): the
+    # state is stale once one of them changes, in its buffer or on disk.
+    deps: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -396,7 +399,9 @@ class KerascheckServer(LanguageServer):
         if watch is not None and watch.dynamic_registration:
             options = lsp.DidChangeWatchedFilesRegistrationOptions(
                 watchers=[lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
-                          lsp.FileSystemWatcher(glob_pattern="**/.gitignore")])
+                          lsp.FileSystemWatcher(glob_pattern="**/.gitignore"),
+                          # modules the open files import, written outside the editor
+                          lsp.FileSystemWatcher(glob_pattern="**/*.py")])
             registration = lsp.Registration(id="kerascheck-pyproject", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                                             register_options=options)
             try:
@@ -505,8 +510,9 @@ class KerascheckServer(LanguageServer):
         return reason
 
     # -- linting (runs on the lint thread) ----------------------------------------------------------
-    def lint_sync(self, doc: Document, text: Optional[str] = None) -> tuple[list[Finding], list[str], tuple]:
-        """(findings, messages for the user, settings stamp). Never raises."""
+    def lint_sync(self, doc: Document, text: Optional[str] = None) -> tuple[list[Finding], list[str], tuple, dict]:
+        """(findings, messages for the user, settings stamp, the project modules the analysis read:
+        path -> digest). Never raises."""
         text = doc.text if text is None else text
         notices: list[str] = []
         stamp: tuple = ()
@@ -517,26 +523,26 @@ class KerascheckServer(LanguageServer):
             if ctx.error:
                 notices.append(ctx.error)
             if ctx.skip:
-                return [], notices, stamp
+                return [], notices, stamp, {}
             try:
                 check_size(len(text.encode("utf-8", "surrogatepass")), ctx.settings.max_file_size)
             except ReadError as err:  # reported as the CLI reports a file over max-file-size
-                return ctx.linter.lint_error(display, err).findings, notices, stamp
+                return ctx.linter.lint_error(display, err).findings, notices, stamp, {}
             if doc.reparser is None:
                 from kerascheck.reparse import Reparser  # imports libcst: not before the first lint
 
                 doc.reparser = Reparser()
             ctx.linter.modules.overlay = self.open_modules(doc)
-            findings = ctx.linter.lint_text(text, display, reparser=doc.reparser).findings
+            analysis = ctx.linter.lint_text(text, display, reparser=doc.reparser)
             # A malformed requirements file (or pyproject.toml, environment.yml) was skipped: say so
             # once (notify shows each message once).
             notices += [f"kerascheck: warning: {w}" for w in ctx.linter.versions.warnings]
-            return findings, notices, stamp
+            return analysis.findings, notices, stamp, dict(analysis.deps)
         except Exception as exc:  # the server outlives any bug in the linter
             logger.error("linting %s failed:\n%s", doc.uri, traceback.format_exc())
             f = self._meta("KC903", display, None, f"kerascheck crashed: {type(exc).__name__}: {exc}")
             notices.append(f"kerascheck crashed while linting {doc.uri}: {type(exc).__name__}: {exc}")
-            return ([f] if f else []), notices, stamp
+            return ([f] if f else []), notices, stamp, {}
 
     def _meta(self, code: str, display: str, enabled: Optional[set], detail: str) -> Optional[Finding]:
         meta = self.catalogue.get(code)
@@ -546,7 +552,7 @@ class KerascheckServer(LanguageServer):
 
     async def run_lint(self, doc: Document, text: Optional[str] = None) -> list[Finding]:
         loop = asyncio.get_running_loop()
-        findings, notices, _ = await loop.run_in_executor(self.lint_pool, self.lint_sync, doc, text)
+        findings, notices, _, _ = await loop.run_in_executor(self.lint_pool, self.lint_sync, doc, text)
         self.notify(notices)
         return findings
 
@@ -556,7 +562,7 @@ class KerascheckServer(LanguageServer):
         text twice, and never queue up lints of texts that are already out of date)."""
         state = self.states.get(doc.uri)
         if (state is not None and doc.version is not None and state.text == doc.text
-                and state.stamp == self.resolver_stamp(doc)):
+                and state.stamp == self.resolver_stamp(doc) and not self.deps_changed(doc, state)):
             if state.version != doc.version:
                 # An edit that left the text as it was (typed and deleted again, an undo, a save
                 # that reformatted nothing): the same findings, for the new version.
@@ -587,7 +593,7 @@ class KerascheckServer(LanguageServer):
     async def _compute(self, doc: Document) -> LintState:
         text, version = doc.text, doc.version
         loop = asyncio.get_running_loop()
-        findings, notices, stamp = await loop.run_in_executor(self.lint_pool, self.lint_sync, doc, text)
+        findings, notices, stamp, deps = await loop.run_in_executor(self.lint_pool, self.lint_sync, doc, text)
         self.notify(notices)
         index = TextIndex(text)
         convert, catalogue = self.protocol._converter, self.catalogue
@@ -602,10 +608,39 @@ class KerascheckServer(LanguageServer):
         elif not broken and tracked:
             self.last_good[doc.uri] = (text, findings)
         self.serial += 1
-        state = LintState(version, text, findings, diagnostics, stamp, f"{self.generation}.{self.serial}")
+        state = LintState(version, text, findings, diagnostics, stamp, f"{self.generation}.{self.serial}", deps)
         if tracked and doc.version == version:
             self.states[doc.uri] = state
         return state
+
+    def deps_changed(self, doc: Document, state: LintState) -> bool:
+        """Whether a project module the state's analysis read (or looked for) has changed since, in
+        an open buffer or on disk."""
+        if not state.deps:
+            return False
+        from kerascheck.facts.project import changed
+
+        return changed(state.deps, self.open_modules(doc))
+
+    def relint_dependents(self, uri: str) -> None:
+        """The open documents whose last analysis read (or looked for) the module at `uri`: their
+        diagnostics may change though their own text did not (train.py builds its model in nets.py)."""
+        path = self.path_of(uri)
+        if path is None:
+            return
+        key = os.path.abspath(path)
+        stale = [other for other, state in self.states.items() if other != uri and key in state.deps]
+        if not stale:
+            return
+        for other in stale:
+            self.states.pop(other, None)
+        if self.pull:
+            if self.refresh_support:
+                self.workspace_diagnostic_refresh(None)
+            return
+        for other in stale:
+            if other in self.docs:
+                self.schedule(other, self.debounce)
 
     def resolver_stamp(self, doc: Document) -> tuple:
         folder, _ = self.folder_for(doc.uri)
@@ -670,6 +705,7 @@ class KerascheckServer(LanguageServer):
         self.states.pop(item.uri, None)
         self.last_good.pop(item.uri, None)
         self.schedule(item.uri, 0)
+        self.relint_dependents(item.uri)
 
     def did_change(self, params: lsp.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
@@ -685,6 +721,7 @@ class KerascheckServer(LanguageServer):
         doc.version = params.text_document.version
         doc.changed_at = asyncio.get_running_loop().time()
         self.schedule(uri, self.debounce)
+        self.relint_dependents(uri)
 
     def did_save(self, params: lsp.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
@@ -693,6 +730,7 @@ class KerascheckServer(LanguageServer):
             return
         if uri in self.docs:
             self.schedule(uri, 0)
+        self.relint_dependents(uri)
 
     def did_close(self, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
@@ -704,6 +742,7 @@ class KerascheckServer(LanguageServer):
         self.last_good.pop(uri, None)
         if not self.pull:
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.relint_dependents(uri)  # what imports it reads the disk again, not the closed buffer
 
     async def pull_diagnostics(self, params: lsp.DocumentDiagnosticParams) -> Any:
         doc = self.document(params.text_document.uri)
@@ -792,7 +831,7 @@ class KerascheckServer(LanguageServer):
         notices: list[str] = []
 
         def lint(new: str) -> list[Finding]:
-            found, said, _ = self.lint_sync(doc, new)
+            found, said, _, _ = self.lint_sync(doc, new)
             notices.extend(said)
             return found
 
@@ -900,13 +939,17 @@ def create_server(config: Optional[Path] = None, debounce: float = DEBOUNCE) -> 
     def watched(ls: KerascheckServer, params: lsp.DidChangeWatchedFilesParams) -> None:
         if any(c.uri.endswith(SETTINGS_FILES) for c in params.changes):
             ls.relint_all()
+            return
+        for change in params.changes:  # a module written, created or deleted outside the editor
+            if change.uri.endswith(".py"):
+                ls.relint_dependents(change.uri)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def folders(ls: KerascheckServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
         ls.change_folders(params)
 
     @server.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC,
-                    lsp.DiagnosticOptions(identifier="kerascheck", inter_file_dependencies=False,
+                    lsp.DiagnosticOptions(identifier="kerascheck", inter_file_dependencies=True,
                                           workspace_diagnostics=False))
     async def diagnostic(ls: KerascheckServer, params: lsp.DocumentDiagnosticParams) -> Any:
         return await ls.pull_diagnostics(params)

@@ -132,7 +132,7 @@ async def test_touching_fixes_are_resolved_the_same_way(monkeypatch):
     cli = fix_source(_stand_in, text, _stand_in(text), unsafe=False).text
     server = KerascheckServer()
     server.encoding = lsp.PositionEncodingKind.Utf32
-    monkeypatch.setattr(server, "lint_sync", lambda doc, t=None: (_stand_in(doc.text if t is None else t), [], ()))
+    monkeypatch.setattr(server, "lint_sync", lambda doc, t=None: (_stand_in(doc.text if t is None else t), [], (), {}))
     uri = "file:///nowhere/t.py"
     server.docs[uri] = Document(uri, text, 1)
     (action,) = await server.code_actions(lsp.CodeActionParams(

@@ -245,6 +245,43 @@ async def test_an_imported_module_is_read_from_its_unsaved_buffer(client: Langua
 
 
 @pytest.mark.asyncio
+async def test_an_edit_of_an_imported_module_relints_the_file_that_imports_it(client: LanguageClient,
+                                                                            tmp_path: Path):
+    """Only nets.py is edited; train.py, which compiles nets.py's model, gets its diagnostics anew
+    (pushed without any change of its own): the softmax dropped, then restored."""
+    nets = ("from tensorflow import keras\n\n\ndef build():\n"
+            "    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, activation='softmax')])\n")
+    (tmp_path / "nets.py").write_text(nets, encoding="utf-8")
+    train = "from nets import build\n\nmodel = build()\nmodel.compile(loss='sparse_categorical_crossentropy')\n"
+    nets_uri = open_doc(client, tmp_path / "nets.py", nets)
+    uri = open_doc(client, tmp_path / "train.py", train)
+    await wait_for(lambda: uri in client.diagnostics and codes(client, uri) == [], "train.py linted, clean")
+    replace_all(client, nets_uri, nets.replace(", activation='softmax'", ""), 2)
+    await diagnostics_of(client, uri, ["KC205"])
+    replace_all(client, nets_uri, nets, 3)
+    await diagnostics_of(client, uri, [])
+
+
+@pytest.mark.asyncio
+async def test_a_pulled_result_is_stale_once_an_imported_module_changes(pull_client: LanguageClient,
+                                                                       tmp_path: Path):
+    client = pull_client
+    nets = ("from tensorflow import keras\n\n\ndef build():\n"
+            "    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])\n")
+    (tmp_path / "nets.py").write_text(nets, encoding="utf-8")
+    train = "from nets import build\n\nmodel = build()\nmodel.compile(loss='sparse_categorical_crossentropy')\n"
+    uri = open_doc(client, tmp_path / "train.py", train)
+    report = await client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    assert [d.code for d in report.items] == ["KC205"]
+    # nets.py is fixed on disk (not open in the editor): the same train.py text is linted again
+    (tmp_path / "nets.py").write_text(nets.replace("Dense(4)", "Dense(4, activation='softmax')"), encoding="utf-8")
+    again = await client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id))
+    assert again.kind == "full" and list(again.items) == []
+
+
+@pytest.mark.asyncio
 async def test_close_clears_diagnostics(client: LanguageClient, tmp_path: Path):
     uri = open_doc(client, tmp_path / "train.py", BUGGY)
     await wait_for(lambda: codes(client, uri) == ["KC201"], "KC201 on open")
@@ -537,7 +574,7 @@ def test_a_crashing_linter_becomes_a_kc903_diagnostic(monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(linter, "lint_text", boom)
-    findings, notices, _ = server.lint_sync(doc)
+    findings, notices, _, _ = server.lint_sync(doc)
     assert [f.code for f in findings] == ["KC903"] and "boom" in findings[0].message
     assert notices and "boom" in notices[0]
 
@@ -558,7 +595,7 @@ async def test_fix_actions_and_fix_all_in_process(monkeypatch):
                     fix = Fix(f"replace {word}", kind, (Edit(number, col + 1, number, col + 1 + len(word), "good"),))
                     out.append(Finding("t.py", number, col + 1, number, col + 1 + len(word), "KC201",
                                        "softmax-on-single-unit", "warning", f"{word} here", fix))
-        return out, [], ()
+        return out, [], (), {}
 
     server = KerascheckServer()
     monkeypatch.setattr(server, "lint_sync", fake_lint)
