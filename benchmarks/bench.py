@@ -107,8 +107,8 @@ from kerascheck.facts.walk import walk  # noqa: E402
 t1 = time.perf_counter()
 paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
 linter = Linter(Settings())
-parse = facts = whole = pyast = walk = children = 0.0
-marked = 0
+parse = facts = whole = pyast = walked = children = 0.0
+marked = failed = 0
 # Reading imported project modules (parse of those not linted yet + their top levels), outermost only.
 imported = [0.0, 0, 0]  # seconds, depth, top levels run
 try:
@@ -157,15 +157,16 @@ for p in paths:
         while stack:
             stack.extend(reversed(stack.pop().children))
         f = time.perf_counter()
-    except Exception:
+    except Exception:  # counted and printed: a broken stage must not read as 0 s
+        failed += 1
         continue
     parse += b - a
     facts += c - b
     pyast += d - c
-    walk += e - d
+    walked += e - d
     children += f - e
 print(json.dumps({"import": t1 - t0, "parse": parse, "facts": facts, "whole": whole, "marked": marked,
-                  "ast": pyast, "walk": walk, "children": children, "imported": imported[0],
+                  "ast": pyast, "walk": walked, "children": children, "failed": failed, "imported": imported[0],
                   "top_levels": imported[2]}))
 """
 
@@ -692,6 +693,8 @@ def main() -> int:
             print(f"  - reading imported project modules (parse of those not linted yet + running their top "
                   f"levels; inside `facts` of the run above): {fmt_s(breakdown['imported'])} "
                   f"({100 * breakdown['imported'] / w:.0f}%; {breakdown['top_levels']} top levels run)")
+        if breakdown.get("failed"):
+            print(f"  - {breakdown['failed']} files left out of the stage timings: a stage raised on them")
         if rest >= 0:
             print(f"  - the rest (rules, positions, noqa, findings): {fmt_s(rest)} ({100 * rest / w:.0f}%)")
         else:
