@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 
     from kerascheck.config import KerasChoice
     from kerascheck.facts.model import ModuleFacts
+    from kerascheck.facts.project import Scope
     from kerascheck.noqa import Suppressions
     from kerascheck.notebook import Notebook
     from kerascheck.positions import Positions
 
 # Fields too heavy (or impossible) to send between processes; rebuilt by analysing the file again.
-_LOCAL = ("module", "tree", "facts", "positions", "suppressions", "nb")
+_LOCAL = ("module", "tree", "facts", "positions", "suppressions", "nb", "scope")
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Analysis:
     positions: Optional["Positions"] = None
     suppressions: Optional["Suppressions"] = None  # the `# noqa` map
     nb: Optional["Notebook"] = None  # notebooks: the cell map (module line -> cell, line)
+    scope: Optional["Scope"] = None  # the project modules its imports read (which line reached them)
 
     @property
     def parsed(self) -> bool:

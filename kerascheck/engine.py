@@ -166,6 +166,7 @@ class Linter:
         # An assumed Keras says so on each finding that holds only for that Keras.
         assumed = f" (assuming Keras {CURRENT_MAJOR}: {ASSUMED_NOTE})" if result.keras.assumed else ""
         result.deps.update(scope.deps)
+        result.scope = scope
         out: list = []
         ignored = self.settings.ignored_for(display)
         for code in sorted(self.enabled):

@@ -105,6 +105,24 @@ def test_builders_defined_but_only_called_from_main_are_called():
     assert plan.call_builders == ["build_model"]
 
 
+NETS = ("from tensorflow import keras\n\n\ndef build():\n"
+        "    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])\n")
+TRAIN = ("import numpy as np\nfrom nets import build\n\n"
+         "x = np.random.rand(32, 8).astype('float32')\ny = np.random.randint(0, 4, size=(32,))\n"
+         "model = build()\nmodel.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n"
+         "model.fit(x, y, epochs=1)\n")
+
+
+def test_a_model_built_in_another_module_is_built_by_the_line_that_calls_it(tmp_path):
+    (tmp_path / "nets.py").write_text(NETS, encoding="utf-8")
+    (tmp_path / "train.py").write_text(TRAIN, encoding="utf-8")
+    plan = plan_for(_analysis(TRAIN, str(tmp_path / "train.py")))
+    (model,) = plan.models
+    assert model.reason is None and model.spans == [(6, 6)] and model.compile_spans == [(7, 7)]
+    kept = {ln for a, b in plan.keep for ln in range(a, b + 1)}
+    assert {2, 6, 7} <= kept and 8 not in kept  # the import, the call, the compile; never fit
+
+
 def test_static_data_specs_come_from_fit():
     src = ("import numpy as np\nfrom tensorflow import keras\n"
            "x = np.random.rand(16, 8)\ny = np.random.randint(0, 3, size=(16,))\n"
@@ -279,6 +297,13 @@ class TestTrace:
         for f in out["KC207"] + out["KC302"]:
             assert f.runtime["status"] == "not-checked", (f.code, f.runtime)
             assert "stopped at another error first" in f.runtime["detail"] and "kernel_sise" in f.runtime["detail"]
+
+    def test_a_model_built_in_another_module_is_checked(self, tmp_path):
+        (tmp_path / "nets.py").write_text(NETS, encoding="utf-8")
+        (tmp_path / "train.py").write_text(TRAIN, encoding="utf-8")
+        out = _by_code(_check(tmp_path / "train.py"))
+        (f,) = out["KC205"]
+        assert f.runtime["status"] == "confirmed", f.runtime
 
     def test_correct_script_traces_the_train_step_cleanly(self):
         path = CASES / "correct_regression.py"

@@ -615,13 +615,22 @@ class Scope:
                     hit.related = [_related(cause.path, span)]
                 yield hit
                 continue
-            anchor = next((self.anchors[id(d)] for d in reversed(owner.enclosing(hit.node))
-                           if id(d) in self.anchors), None) or self.via.get(owner.path)
+            anchor = self._anchor(owner, hit.node)
             span = owner.span(hit.node)
             if anchor is None or span is None:
                 continue
             where = display_path(Path(owner.path), Path.cwd())
             yield Hit(anchor, f"{hit.message} (in {where}:{span[0]})", related=[_related(owner.path, span)])
+
+    def anchor(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """For a node of another module (a model its function builds): the linted file's node that
+        reached it (the call of that function, else the import); None for the file's own nodes."""
+        owner = self._owner(node) if self.loaded else None
+        return self._anchor(owner, node) if owner is not None else None
+
+    def _anchor(self, owner: Parsed, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return next((self.anchors[id(d)] for d in reversed(owner.enclosing(node)) if id(d) in self.anchors),
+                    None) or self.via.get(owner.path)
 
     def _owner(self, node: cst.CSTNode) -> Optional[Parsed]:
         return next((p for p in self.loaded if p.holds(node)), None)

@@ -64,7 +64,8 @@ def plan_for(analysis: Analysis, findings: Optional[list[Finding]] = None) -> Op
     findings = analysis.findings if findings is None else findings
     positions = analysis.positions.all()
     probes = find_probes(analysis.module, positions, findings, PROBED, len(facts.models))
-    plan = build_plan(analysis.module, facts, positions, tuple(sorted({p.root for p in probes if p.model is None})))
+    plan = build_plan(analysis.module, facts, positions, tuple(sorted({p.root for p in probes if p.model is None})),
+                      anchor=analysis.scope.anchor if analysis.scope is not None else None)
     plan.probes = probes
     return plan
 

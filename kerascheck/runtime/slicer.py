@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import libcst as cst
 from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
@@ -381,10 +381,19 @@ def _data_specs(model: Model, line_of) -> tuple[Optional[dict], Optional[dict]]:
 
 # --- the plan --------------------------------------------------------------------------------------
 def build_plan(module: cst.Module, facts: ModuleFacts, pos: Mapping[cst.CSTNode, CodeRange],
-               keep_names: tuple = ()) -> Plan:
+               keep_names: tuple = (), anchor: Optional[Callable[[cst.CSTNode], Optional[cst.CSTNode]]] = None) -> Plan:
     """`pos`: every node's range (the analysis's positions). `keep_names`: module-level names to build
-    too when they can run (the receivers of probes)."""
+    too when they can run (the receivers of probes). `anchor`: for a node of another module of the
+    project (a model `nets.build()` constructs), the node of this file that reached it (the call):
+    the child, which imports that module, sees the model created on that call's line."""
     s = _Slicer(module, facts, pos)
+
+    def here(nd: cst.CSTNode) -> Optional[cst.CSTNode]:
+        if nd in s.pos:
+            return nd
+        moved = anchor(nd) if anchor is not None else None
+        return moved if moved is not None and moved in s.pos else None
+
     def_reasons = s.def_reasons()
     kinds = s.classify(def_reasons)
     n = len(s.stmts)
@@ -395,20 +404,21 @@ def build_plan(module: cst.Module, facts: ModuleFacts, pos: Mapping[cst.CSTNode,
     building_defs: set[str] = set()
     root_stmts: set[int] = set()
     for mid, model in enumerate(facts.models):
-        nodes = [model.node] + [c.node for c in model.compiles]
-        spans = [s.span(model.node)] if model.node in s.pos else []
-        cspans = [s.span(c.node) for c in model.compiles if c.node in s.pos]
-        region = [s.span(nd) for nd in _model_nodes(model) if nd in s.pos]
+        built = here(model.node) if not isinstance(model.node, cst.ClassDef) else model.node
+        compiled = [c for c in (here(c.node) for c in model.compiles) if c is not None]
+        spans = [s.span(built)] if built is not None and built in s.pos else []
+        cspans = [s.span(c) for c in compiled]
+        region = [s.span(nd) for nd in (here(n) for n in _model_nodes(model)) if nd is not None]
         x, y = _data_specs(model, lambda nd: s.pos[nd].start.line if nd in s.pos else None)
         sm = StaticModel(mid, model, spans, cspans, sorted(set(region)), x, y)
         models.append(sm)
-        for nd in nodes:
-            if nd not in s.pos or isinstance(nd, cst.ClassDef):
+        for nd in [built] + compiled:
+            if nd is None or nd not in s.pos or isinstance(nd, cst.ClassDef):
                 continue
             i = s.stmt_of(s.pos[nd].start.line)
             if i is None:
                 continue
-            if nd is model.node:
+            if nd is built:
                 model_stmt[mid] = i
             if isinstance(s.stmts[i], cst.FunctionDef):
                 building_defs.add(s.stmts[i].name.value)
