@@ -11,12 +11,12 @@ import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
-from kerascheck.facts import saving
+from kerascheck.facts import loaders, saving
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
 from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
-                                     Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, ModuleRef,
+                                     Func, Instance, Layer, LibInstance, LossSpec, MetricItem, MetricSpec, Model, ModuleRef,
                                      Partial, QName, Seq, Tensor)
 from kerascheck.facts.version_evidence import note_version_evidence
 from kerascheck.facts.walk import walk
@@ -509,7 +509,7 @@ class Interpreter:
                 lst = base.output_list()
                 return Seq([t for _, t in lst]) if lst else UNKNOWN
             return Method(base, attr)
-        if isinstance(base, (MetricSpec, MetricItem)):
+        if isinstance(base, (MetricSpec, MetricItem, LibInstance)):
             return Method(base, attr)
         if isinstance(base, DictV):
             return Method(base, attr)  # so `d.update(...)` marks the dict unsure
@@ -668,6 +668,12 @@ class Interpreter:
             return UNKNOWN
         if name.startswith("keras.metrics.") and short[:1].isupper():
             return MetricSpec(short, node, kwargs, args=args)
+        if name.startswith("keras.datasets.") and short == "load_data" and name.count(".") == 3:
+            return loaders.load_data(name.split(".")[2], kwargs, node)
+        if name in loaders.ENCODERS:
+            return LibInstance(name, node)
+        if name == "pandas.get_dummies":
+            return loaders.get_dummies(args, kwargs, arg_nodes, node)
         if name in ("keras.utils.to_categorical", "keras.utils.np_utils.to_categorical"):
             n = int_const(kwargs.get("num_classes", args[1] if len(args) > 1 else None))
             return D.one_hot(args[0] if args else None, n, node)
@@ -734,6 +740,8 @@ class Interpreter:
                 return Array(obj.shape, kind, node, obj.one_hot, obj.int_high,
                              continuous=obj.continuous and kind == "float")
             return D.array_method(obj, name, args, kwargs, node)
+        if isinstance(obj, LibInstance):
+            return loaders.encoder_output(obj.cls, name, args[0] if args else None, node)
         if isinstance(obj, (Seq, DictV)) and (name in _MUTATORS or (name == "append" and frame.branch)):
             obj.unsure = True  # its length/keys are no longer known for sure
         if isinstance(obj, Seq) and name == "append" and args:

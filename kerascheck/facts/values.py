@@ -96,6 +96,14 @@ class ClassRef:
 
 
 @dataclass(eq=False)
+class LibInstance:
+    """An object of a library class whose methods the facts layer knows (`LabelEncoder()`)."""
+
+    cls: Canonical
+    node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+
+
+@dataclass(eq=False)
 class Instance:
     """`self` inside a class of the module (attributes assigned so far)."""
 

@@ -1,0 +1,81 @@
+"""Where the data comes from: Keras's dataset loaders and scikit-learn/pandas label encoders, as the
+arrays they return (shape, dtype, label encoding), so that the label and shape rules see data that
+is not built from NumPy literals.
+
+The loader facts come from Keras's own sources (`keras/src/datasets/*.py`, the same in Keras 2.15 and
+3.15; `california_housing` is Keras 3 only): the loaders download their data, so nothing here or in
+the tests calls them. What a loader does not fix (a `test_split` argument, the sequences of `imdb`
+and `reuters`) stays unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from kerascheck.facts.values import UNKNOWN, Array, Const, Seq
+
+# name -> (train samples, test samples, x's trailing shape or None (unknown), x's dtype, class count
+# or None for a regression target, the label array's trailing shape)
+_LOADERS: dict[str, tuple[Optional[int], Optional[int], Optional[tuple], Optional[str], Optional[int], tuple]] = {
+    "mnist": (60000, 10000, (28, 28), "int", 10, ()),
+    "fashion_mnist": (60000, 10000, (28, 28), "int", 10, ()),
+    "cifar10": (50000, 10000, (32, 32, 3), "int", 10, (1,)),  # labels (N, 1), not (N,)
+    "cifar100": (50000, 10000, (32, 32, 3), "int", 100, (1,)),
+    "imdb": (25000, 25000, None, None, 2, ()),  # x: sequences of word ids of varying length
+    "reuters": (None, None, None, None, 46, ()),
+    "boston_housing": (None, None, (13,), "float", None, ()),
+    "california_housing": (None, None, (8,), "float", None, ()),
+}
+_CIFAR100_COARSE = 20
+
+# scikit-learn classes whose `fit_transform`/`transform` output the facts layer knows: class ids.
+# Not LabelBinarizer (one column, not two, for two classes) nor OneHotEncoder (a sparse matrix by
+# default): their outputs stay unknown.
+ENCODERS = frozenset({"sklearn.preprocessing.LabelEncoder"})
+
+
+def load_data(name: str, kwargs: dict, node: Any) -> Any:
+    """`keras.datasets.<name>.load_data(...)`: ((x_train, y_train), (x_test, y_test))."""
+    entry = _LOADERS.get(name)
+    if entry is None:
+        return UNKNOWN
+    n_train, n_test, x_tail, x_dtype, classes, y_tail = entry
+    if name == "cifar100":
+        mode = kwargs.get("label_mode")
+        if mode is not None:
+            value = mode.value if isinstance(mode, Const) else None
+            classes = 100 if value == "fine" else _CIFAR100_COARSE if value == "coarse" else None
+    if {"test_split"} & set(kwargs):
+        n_train = n_test = None
+
+    def split(n: Optional[int]) -> Seq:
+        x = Array((n,) + x_tail, x_dtype, node) if x_tail is not None else UNKNOWN
+        if classes is None:
+            y = Array((n,) + y_tail, "float", node, continuous=True)
+        else:
+            y = Array((n,) + y_tail, "int", node, int_high=classes)
+        return Seq([x, y], "tuple", node)
+
+    return Seq([split(n_train), split(n_test)], "tuple", node)
+
+
+def encoder_output(cls: str, method: str, labels: Any, node: Any) -> Any:
+    """`LabelEncoder().fit_transform(y)` / `.transform(y)`: class ids 0..k-1, one per label."""
+    if cls not in ENCODERS or method not in ("fit_transform", "transform"):
+        return UNKNOWN
+    samples = labels.shape[0] if isinstance(labels, Array) and labels.shape else None
+    return Array((samples,), "int", node)
+
+
+def get_dummies(args: list, kwargs: dict, arg_nodes: dict, node: Any) -> Any:
+    """`pd.get_dummies(df["label"])`: one-hot columns, one per distinct label (how many is unknown).
+    Only for one column named by a string: a whole DataFrame keeps its numeric columns, and
+    `drop_first=True` leaves one column for two labels."""
+    import libcst as cst
+
+    column = arg_nodes.get("data", arg_nodes.get(0))
+    if set(kwargs) - {"data", "dtype", "prefix", "prefix_sep"} or not isinstance(column, cst.Subscript) or \
+            len(column.slice) != 1 or not isinstance(column.slice[0].slice, cst.Index) or \
+            not isinstance(column.slice[0].slice.value, cst.SimpleString):
+        return UNKNOWN
+    return Array((None, None), None, node, one_hot=True)
