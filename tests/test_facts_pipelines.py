@@ -40,6 +40,8 @@ def fed(expr: str, setup: str = "", method: str = "fit"):
     ("tf.data.Dataset.from_tensor_slices((x, y)).padded_batch(8)", True),
     ("tf.data.Dataset.from_tensor_slices((x, y)).batch(8).unbatch()", False),
     ("tf.data.Dataset.from_tensor_slices((x, y)).window(4)", None),
+    ("tf.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (tf.expand_dims(a, 0), b))", None),
+    ("tf.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a[None, :], b))", None),
     ("tf.data.Dataset.from_tensors((x, y))", None),
     ("tf.data.Dataset.from_generator(gen)", None),
     ("keras.utils.image_dataset_from_directory('d')", True),

@@ -262,7 +262,8 @@ class Interpreter:
         if isinstance(node, cst.ClassDef):
             cls = ClassRef(node, self._is_model_class(node, frame), closure=frame)
             cls.is_pipeline = not cls.is_model and \
-                any(pipelines.is_sequence_base(self.eval(base.value, frame)) for base in node.bases)
+                any(pipelines.is_sequence_base(self.eval(base.value, frame)) for base in node.bases
+                    if not isinstance(base.value, cst.Call))  # a call's side effects are recorded once
             frame.env[node.name.value] = cls
             return False
         if isinstance(node, cst.If):

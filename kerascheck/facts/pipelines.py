@@ -88,11 +88,24 @@ def method(obj: Any, name: str, node: cst.Call) -> Any:
         return Pipeline("dataset", node, True)
     if name == "unbatch":
         return Pipeline("dataset", node, False)
+    if name == "map" and _may_add_axis(node):
+        return Pipeline("dataset", node, None)
     if name in _KEEPS:
         return Pipeline("dataset", node, obj.batched, obj.sliced)
     if name in _OTHER:
         return Pipeline("dataset", node, None)
     return UNKNOWN
+
+
+def _may_add_axis(node: cst.Call) -> bool:
+    """`ds.map(lambda x, y: (tf.expand_dims(x, 0), y))`: a map whose lambda may add an axis (a batch
+    of one) makes the batching unknown."""
+    for arg in node.args:
+        if isinstance(arg.value, cst.Lambda):
+            code = cst.Module([]).code_for_node(arg.value)
+            if any(word in code for word in ("expand_dims", "reshape", "newaxis", "None]", "None,", "stack")):
+                return True
+    return False
 
 
 def is_sequence_base(value: Any) -> bool:
