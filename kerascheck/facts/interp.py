@@ -11,13 +11,13 @@ import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
-from kerascheck.facts import loaders, saving
+from kerascheck.facts import loaders, pipelines, saving
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
-from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
-                                     Func, Instance, Layer, LibInstance, LossSpec, MetricItem, MetricSpec, Model, ModuleRef,
-                                     Partial, QName, Seq, Tensor)
+from kerascheck.facts.values import (UNKNOWN, Array, Augmenter, ClassRef, CompileFact, Const, DictV, Feed,
+                                     FitFact, Func, Instance, Layer, LibInstance, LossSpec, MetricItem,
+                                     MetricSpec, Model, ModuleRef, Partial, Pipeline, QName, Seq, Tensor)
 from kerascheck.facts.version_evidence import note_version_evidence
 from kerascheck.facts.walk import walk
 
@@ -259,7 +259,11 @@ class Interpreter:
             frame.env[node.name.value] = Func(node, closure=frame)
             return False
         if isinstance(node, cst.ClassDef):
-            frame.env[node.name.value] = ClassRef(node, self._is_model_class(node, frame), closure=frame)
+            cls = ClassRef(node, self._is_model_class(node, frame), closure=frame)
+            cls.is_pipeline = not cls.is_model and \
+                any(pipelines.is_sequence_base(self.eval(base.value, frame)) for base in node.bases
+                    if not isinstance(base.value, cst.Call))  # a call's side effects are recorded once
+            frame.env[node.name.value] = cls
             return False
         if isinstance(node, cst.If):
             if is_main_guard(node.test):
@@ -509,7 +513,7 @@ class Interpreter:
                 lst = base.output_list()
                 return Seq([t for _, t in lst]) if lst else UNKNOWN
             return Method(base, attr)
-        if isinstance(base, (MetricSpec, MetricItem, LibInstance)):
+        if isinstance(base, (MetricSpec, MetricItem, Pipeline, Augmenter, LibInstance)):
             return Method(base, attr)
         if isinstance(base, DictV):
             return Method(base, attr)  # so `d.update(...)` marks the dict unsure
@@ -584,7 +588,10 @@ class Interpreter:
         if isinstance(func, QName):
             return self.call_qname(func.name, node, args, kwargs, arg_nodes, frame)
         if isinstance(func, Func):
-            return self.call_func(func, args, kwargs, frame, node)
+            result = self.call_func(func, args, kwargs, frame, node)
+            if pipelines.is_generator_function(func.node):
+                return Pipeline("generator", node)  # calling a generator function runs none of its body
+            return result
         if isinstance(func, ClassRef):
             return self.instantiate(func, args, kwargs, node, frame)
         if isinstance(func, Layer):
@@ -623,6 +630,9 @@ class Interpreter:
                 self._note_save(node, "model", args, kwargs, arg_nodes, 1)
             elif name == saving.CHECKPOINT:
                 self._note_save(node, saving.checkpoint_kind(kwargs), args, kwargs, arg_nodes, 0)
+        made = pipelines.construct(name, args, kwargs, node)
+        if made is not None:
+            return made
         if name in ("keras.Sequential", "keras.models.Sequential"):
             layers = kwargs.get("layers", args[0] if args else None)
             model = Model("sequential", node)
@@ -722,12 +732,17 @@ class Interpreter:
             if name == "compile":
                 self.record_compile(obj, node, args, kwargs, arg_nodes)
                 return Const(None)
+            if name in ("fit", "evaluate", "predict"):
+                self.facts.feeds.append(Feed(node, name, obj, kwargs.get("x", args[0] if args else UNKNOWN),
+                                             kwargs, arg_nodes))
             if name in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
                 x = kwargs.get("x", args[0] if args else UNKNOWN)
                 y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
                 obj.fits.append(FitFact(node, name, x, y, obj.last_compile()))
                 return UNKNOWN
             return UNKNOWN
+        if isinstance(obj, (Pipeline, Augmenter)):
+            return pipelines.method(obj, name, node)
         if isinstance(obj, Array):
             if name == "reshape":
                 return D.reshape(obj, args, node)
@@ -813,7 +828,7 @@ class Interpreter:
     def instantiate(self, cls: ClassRef, args: list, kwargs: dict, node: cst.CSTNode, frame: _Frame) -> Any:
         self.called.add(id(cls.node))
         if not cls.is_model:
-            return UNKNOWN
+            return Pipeline("sequence", node) if cls.is_pipeline else UNKNOWN
         entered = self._enter_other_module(cls.closure, node, cls.node)
         try:
             return self._instantiate(cls, args, kwargs, node, frame)

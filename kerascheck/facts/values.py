@@ -86,6 +86,7 @@ class ClassRef:
     node: cst.ClassDef = _f(repr=False)
     is_model: bool
     closure: Any = None
+    is_pipeline: bool = False  # a keras.utils.Sequence / PyDataset subclass (facts/pipelines.py)
 
     def method(self, name: str) -> Optional[cst.FunctionDef]:
         """The method `name` the class body itself defines (inherited ones are not followed)."""
@@ -211,6 +212,40 @@ class FitFact:
     x: Any
     y: Any
     compile: Optional["CompileFact"] = _f(default=None, repr=False)  # the compile in effect at this call
+
+
+@dataclass(eq=False)
+class Pipeline:
+    """An input pipeline the script feeds to a model (facts/pipelines.py). `kind`: "dataset" (a
+    tf.data.Dataset), "generator" (a Python generator: a call of a function containing `yield`),
+    "sequence" (an instance of a keras.utils.Sequence / PyDataset subclass), "iterator"
+    (`ImageDataGenerator().flow*(...)`). `batched` (datasets only): True (`.batch(...)` on the way),
+    False (`from_tensor_slices` with no batch since, or `.unbatch()`), None (not known)."""
+
+    kind: str
+    node: Optional[cst.CSTNode] = _f(default=None, repr=False)  # the call that made it
+    batched: Optional[bool] = None
+    sliced: Any = None  # what `from_tensor_slices` sliced (its first argument's value)
+
+
+@dataclass(eq=False)
+class Augmenter:
+    """A `keras.preprocessing.image.ImageDataGenerator(...)`: its `flow*` methods make iterators."""
+
+    node: Optional[cst.CSTNode] = _f(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class Feed:
+    """A call of `fit`, `evaluate` or `predict` on a model the interpreter knows, with the values of
+    its arguments (`kwargs` by name; `args` positional), for rules about what is fed to the model."""
+
+    node: cst.Call = _f(repr=False)
+    method: str  # fit | evaluate | predict
+    model: Any = _f(repr=False)
+    x: Any
+    kwargs: dict = field(default_factory=dict)
+    arg_nodes: dict = _f(default_factory=dict, repr=False)  # keyword or position -> argument node
 
 
 @dataclass(eq=False)
