@@ -742,7 +742,7 @@ class Interpreter:
                 return UNKNOWN
             return UNKNOWN
         if isinstance(obj, (Pipeline, Augmenter)):
-            return pipelines.method(obj, name, node)
+            return pipelines.method(obj, name, node, kwargs)
         if isinstance(obj, Array):
             if name == "reshape":
                 return D.reshape(obj, args, node)

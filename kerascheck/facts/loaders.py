@@ -79,3 +79,39 @@ def get_dummies(args: list, kwargs: dict, arg_nodes: dict, node: Any) -> Any:
             not isinstance(column.slice[0].slice.value, cst.SimpleString):
         return UNKNOWN
     return Array((None, None), None, node, one_hot=True)
+
+
+# Targets of the directory loaders and ImageDataGenerator's flows, per sample, by label mode:
+# class ids, one-hot rows (one column per class folder: how many is unknown here), or 0./1.
+_DIRECTORY_LOADERS = ("keras.utils.image_dataset_from_directory", "keras.utils.text_dataset_from_directory",
+                      "keras.utils.audio_dataset_from_directory", "keras.preprocessing.image_dataset_from_directory",
+                      "keras.preprocessing.text_dataset_from_directory")
+
+
+def _mode(kwargs: dict, key: str, default: str) -> Optional[str]:
+    value = kwargs.get(key, Const(default))
+    return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
+
+
+def _labels_of(mode: Optional[str], node: Any) -> Optional[Array]:
+    if mode in ("int", "sparse"):  # class_mode="sparse" yields float32 class ids: ids all the same
+        return Array((None,), "int", node)
+    if mode == "categorical":
+        return Array((None, None), "float", node, one_hot=True)
+    return None
+
+
+def directory_labels(name: str, args: list, kwargs: dict, node: Any) -> Optional[Array]:
+    """`image_dataset_from_directory(...)`: label_mode "int" (the default) or "categorical", when the
+    labels are inferred from the folders (the default); None otherwise."""
+    if name not in _DIRECTORY_LOADERS or len(args) > 1 or "labels" in kwargs:
+        return None
+    return _labels_of(_mode(kwargs, "label_mode", "int"), node)
+
+
+def flow_labels(method: str, kwargs: dict, node: Any) -> Optional[Array]:
+    """`ImageDataGenerator().flow_from_directory(...)` / `flow_from_dataframe(...)`: class_mode
+    "categorical" (the default) or "sparse"; None otherwise (and for `flow(x, y)`)."""
+    if method not in ("flow_from_directory", "flow_from_dataframe"):
+        return None
+    return _labels_of(_mode(kwargs, "class_mode", "categorical"), node)

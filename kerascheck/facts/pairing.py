@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import libcst as cst
 
-from kerascheck.facts.values import Array, CompileFact, Const, DictV, FitFact, LossSpec, Model, Seq, Tensor
+from kerascheck.facts.values import Array, CompileFact, Const, DictV, FitFact, LossSpec, Model, Pipeline, Seq, Tensor
 
 
 @dataclass(eq=False)
@@ -149,6 +149,8 @@ def label_pairs(model: Model) -> Iterator[LabelPair]:
             if len(losses.get(pair.index, ())) != 1:
                 continue
             y = _target_for(fit.y, pair, len(outs))
+            if y is None and len(outs) == 1 and isinstance(fit.x, Pipeline) and not isinstance(fit.y, Array):
+                y = fit.x.labels  # `fit(dataset)`: the targets its elements carry
             if y is not None and y.shape is not None:
                 yield LabelPair(pair, y, fit)
 

@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
+from kerascheck.facts import loaders
 from kerascheck.facts.names import Canonical
 from kerascheck.facts.tensors import sequential_input
 from kerascheck.facts.values import UNKNOWN, Array, Augmenter, Const, Model, Pipeline, QName, Seq, Tensor
@@ -72,16 +73,19 @@ def construct(name: Canonical, args: list, kwargs: dict, node: cst.Call) -> Any:
     if name in KERAS_DATASET_LOADERS:
         size = kwargs.get("batch_size", UNKNOWN if len(args) > 2 else Const(32))
         known = isinstance(size, Const) and isinstance(size.value, int) and not any(a.star for a in node.args)
-        return Pipeline("dataset", node, True if known else None)
+        return Pipeline("dataset", node, True if known else None,
+                        labels=loaders.directory_labels(name, args, kwargs, node))
     if name == IMAGE_DATA_GENERATOR:
         return Augmenter(node)
     return None
 
 
-def method(obj: Any, name: str, node: cst.Call) -> Any:
+def method(obj: Any, name: str, node: cst.Call, kwargs: Optional[dict] = None) -> Any:
     """What calling `obj.name(...)` returns when obj is a pipeline or an augmenter; UNKNOWN else."""
     if isinstance(obj, Augmenter):
-        return Pipeline("iterator", node) if name in AUGMENTER_FLOWS else UNKNOWN
+        if name not in AUGMENTER_FLOWS:
+            return UNKNOWN
+        return Pipeline("iterator", node, labels=loaders.flow_labels(name, kwargs or {}, node))
     if not isinstance(obj, Pipeline) or obj.kind != "dataset":
         return UNKNOWN
     if name in _BATCHES:
@@ -90,8 +94,8 @@ def method(obj: Any, name: str, node: cst.Call) -> Any:
         return Pipeline("dataset", node, False)
     if name == "map" and _may_add_axis(node):
         return Pipeline("dataset", node, None)
-    if name in _KEEPS:
-        return Pipeline("dataset", node, obj.batched, obj.sliced)
+    if name in _KEEPS:  # `map` may change the targets; the others pass them on
+        return Pipeline("dataset", node, obj.batched, obj.sliced, obj.labels if name != "map" else None)
     if name in _OTHER:
         return Pipeline("dataset", node, None)
     return UNKNOWN

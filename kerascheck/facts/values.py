@@ -226,6 +226,9 @@ class Pipeline:
     node: Optional[cst.CSTNode] = _f(default=None, repr=False)  # the call that made it
     batched: Optional[bool] = None
     sliced: Any = None  # what `from_tensor_slices` sliced (its first argument's value)
+    # The targets each element carries, as an Array with the sample axis (a directory loader's
+    # `label_mode`, a generator's `class_mode`: facts/loaders.py); None when not known.
+    labels: Optional["Array"] = None
 
 
 @dataclass(eq=False)

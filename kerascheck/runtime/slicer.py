@@ -21,7 +21,7 @@ from libcst.metadata import GlobalScope, MetadataWrapper, ScopeProvider
 
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.names import is_main_guard
-from kerascheck.facts.values import Array, DictV, Func, Model, Seq
+from kerascheck.facts.values import Array, DictV, Func, Model, Pipeline, Seq
 
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange
@@ -374,6 +374,8 @@ def _data_specs(model: Model, line_of) -> tuple[Optional[dict], Optional[dict]]:
     fits = [f for f in model.fits if (line_of(f.node) or 0) > last]
     for fit in sorted(fits, key=lambda f: f.method != "fit"):
         x, y = spec_of(fit.x), spec_of(fit.y)
+        if y is None and isinstance(fit.x, Pipeline) and fit.x.labels is not None:
+            y = spec_of(fit.x.labels)  # `fit(dataset)`: the targets its elements carry
         if x is not None or y is not None:
             return x, y
     return None, None

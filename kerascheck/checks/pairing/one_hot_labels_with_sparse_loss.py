@@ -32,8 +32,12 @@ class OneHotLabelsWithSparseLoss(Rule):
                 else:
                     continue
                 k3 = "ValueError: Argument `output` must have rank (ndim) `target.ndim - 1`"
-                k2 = ("ValueError: `labels.shape` must equal `logits.shape` except for the last dimension"
-                      if y.rank == 2 else "a labels/logits shape error")
+                if y.shape[-1] is None:  # a dataset's targets: shapes unknown until TensorFlow runs
+                    k2 = "InvalidArgumentError: logits and labels must have the same first dimension"
+                elif y.rank == 2:
+                    k2 = "ValueError: `labels.shape` must equal `logits.shape` except for the last dimension"
+                else:
+                    k2 = "a labels/logits shape error"
                 versions = facts.keras_versions
                 error = k3 if "2" not in versions else k2 if "3" not in versions else f"{k3} (Keras 3) / {k2} (Keras 2)"
                 if (id(lp.pair.node), y.shape) in seen:
