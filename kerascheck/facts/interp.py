@@ -15,7 +15,7 @@ from kerascheck.facts import saving
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
-from kerascheck.facts.values import (UNKNOWN, Array, ClassRef, CompileFact, Const, DictV, FitFact,
+from kerascheck.facts.values import (UNKNOWN, Array, CallbackV, ClassRef, CompileFact, Const, DictV, FitFact,
                                      Func, Instance, Layer, LossSpec, MetricItem, MetricSpec, Model, ModuleRef,
                                      Partial, QName, Seq, Tensor)
 from kerascheck.facts.version_evidence import note_version_evidence
@@ -623,6 +623,8 @@ class Interpreter:
                 self._note_save(node, "model", args, kwargs, arg_nodes, 1)
             elif name == saving.CHECKPOINT:
                 self._note_save(node, saving.checkpoint_kind(kwargs), args, kwargs, arg_nodes, 0)
+        if name.startswith("keras.callbacks.") and short[:1].isupper() and name.count(".") == 2:
+            return CallbackV(short, node, args, kwargs, arg_nodes, any(a.star for a in node.args))
         if name in ("keras.Sequential", "keras.models.Sequential"):
             layers = kwargs.get("layers", args[0] if args else None)
             model = Model("sequential", node)
@@ -667,7 +669,7 @@ class Interpreter:
                 return LossSpec(canon, node, from_logits, None, kwargs)
             return UNKNOWN
         if name.startswith("keras.metrics.") and short[:1].isupper():
-            return MetricSpec(short, node, kwargs, args=args)
+            return MetricSpec(short, node, kwargs, args=args, source="class")
         if name in ("keras.utils.to_categorical", "keras.utils.np_utils.to_categorical"):
             n = int_const(kwargs.get("num_classes", args[1] if len(args) > 1 else None))
             return D.one_hot(args[0] if args else None, n, node)
@@ -719,7 +721,8 @@ class Interpreter:
             if name in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
                 x = kwargs.get("x", args[0] if args else UNKNOWN)
                 y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
-                obj.fits.append(FitFact(node, name, x, y, obj.last_compile()))
+                obj.fits.append(FitFact(node, name, x, y, obj.last_compile(), args, kwargs,
+                                        any(a.star for a in node.args)))
                 return UNKNOWN
             return UNKNOWN
         if isinstance(obj, Array):
@@ -887,20 +890,20 @@ def _metric_spec(value: Any, node: Optional[cst.CSTNode]) -> Any:
     if isinstance(value, MetricSpec):
         return value
     if isinstance(value, Const) and isinstance(value.value, str):
-        return MetricSpec(value.value, node)
+        return MetricSpec(value.value, node, source="string")
     if isinstance(value, QName) and value.name.startswith("keras.metrics."):
-        return MetricSpec(value.name.rsplit(".", 1)[-1], node)
+        return MetricSpec(value.name.rsplit(".", 1)[-1], node, source="function")
     if isinstance(value, Func):
-        return MetricSpec(None, node, {}, value)
+        return MetricSpec(None, node, {}, value, source="func")
     if isinstance(value, Partial) and isinstance(value.func, Func):
         return MetricSpec(None, node, {}, value.func)
     nodes = _item_nodes(value)  # each string metric reports at its own element, not at the list
     if isinstance(value, Seq):
         return Seq([_metric_spec(v, nodes[i] if nodes else node) for i, v in enumerate(value.items)],
-                   value.kind, value.node)
+                   value.kind, value.node, value.unsure)
     if isinstance(value, DictV):
         return DictV([(k, _metric_spec(v, nodes[i] if nodes else node)) for i, (k, v) in enumerate(value.items)],
-                     value.node)
+                     value.node, value.unsure)
     return UNKNOWN
 
 
