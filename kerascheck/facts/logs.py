@@ -36,7 +36,8 @@ from typing import Any, Optional
 import libcst as cst
 
 from kerascheck.facts.model import ModuleFacts
-from kerascheck.facts.values import UNKNOWN, CallbackV, Const, FitFact, LossSpec, MetricSpec, Model, Seq, Tensor
+from kerascheck.facts.values import (UNKNOWN, CallbackV, Const, FitFact, Layer, LossSpec, MetricSpec, Model, Seq,
+                                     Tensor)
 
 # Metric strings logged as written by both majors, each with a direction in Keras 3.
 STRING_METRICS = frozenset({
@@ -132,9 +133,7 @@ class MonitorUse:
 def monitor_uses(facts: ModuleFacts) -> list:
     """Every monitoring callback of a known `fit` whose logs are fully known, and its monitor."""
     renamed = _renamed_functions(facts)
-    if "add_metric" in facts.module.code:
-        return []  # Keras 2 logs the names a layer's `add_metric` gives
-    out = []
+    out: list = []
     for model in facts.models:
         if not _single_output(model):
             continue
@@ -149,6 +148,8 @@ def monitor_uses(facts: ModuleFacts) -> list:
                 use = _monitor_use(cb, fit, logged)
                 if use is not None:
                     out.append(use)
+    if out and "add_metric" in facts.module.code:
+        return []  # Keras 2 also logs the names a layer's `add_metric` gives
     return out
 
 
@@ -165,8 +166,10 @@ def fit_logs(fit: FitFact, model: Model, renamed: frozenset = frozenset()) -> Op
 
 
 def _single_output(model: Model) -> bool:
+    """One output, built from Keras layers only (a layer of the script may `add_metric` in Keras 2)."""
     if model.kind == "sequential":
-        return True
+        return not model.uncertain and all(isinstance(layer, Layer) or isinstance(layer, Tensor) and layer.is_input
+                                           for layer in model.layers)
     return model.kind == "functional" and isinstance(model.outputs, Tensor)
 
 
