@@ -107,9 +107,10 @@ class Logged:
         return list(dict.fromkeys(out))
 
     def names(self) -> list:
-        """The names it logs (a default metric name as its first spelling)."""
+        """The names it logs (a default metric name as its first spelling); with validation unknown,
+        the `val_` names too."""
         train = self.train_names()
-        return train + ["val_" + n for n in train] if self.validation else train
+        return train if self.validation is False else train + ["val_" + n for n in train]
 
     def keras3_orients(self, monitor: str) -> bool:
         """Keras 3's `mode="auto"` finds a direction for `monitor` (else it raises after epoch 1)."""

@@ -30,7 +30,7 @@ class MonitorNameNeverLogged(Rule):
             node = use.monitor_node if use.monitor_node is not None else use.callback.node
             yield self.hit(node, callback=use.callback.cls, monitor=use.monitor,
                            default=" (its default)" if use.monitor_node is None else "",
-                           logged=", ".join(repr(n) for n in use.logged.names()), outcome=outcome,
+                           logged=_logged(use), outcome=outcome,
                            suggestion=_suggestion(use))
 
 
@@ -53,6 +53,14 @@ def _missing(use: MonitorUse, major: str) -> str:
     if use.save_best_only:
         return "warns each epoch and " + (_K3_BEST if major == "3" else _K2_BEST.format(m=use.monitor))
     return ""
+
+
+def _logged(use: MonitorUse) -> str:
+    names = use.logged.names()
+    if use.logged.validation is None:
+        names = use.logged.train_names()
+        return ", ".join(repr(n) for n in names) + ", and each with `val_` when it validates"
+    return ", ".join(repr(n) for n in names)
 
 
 def _suggestion(use: MonitorUse) -> str:
