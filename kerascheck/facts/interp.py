@@ -15,8 +15,8 @@ from kerascheck.facts import loaders, pipelines, saving
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
-from kerascheck.facts.values import (UNKNOWN, Array, Augmenter, ClassRef, CompileFact, Const, DictV, Feed,
-                                     FitFact, Func, Instance, Layer, LibInstance, LossSpec, MetricItem,
+from kerascheck.facts.values import (UNKNOWN, Array, Augmenter, CallbackV, ClassRef, CompileFact, Const, DictV,
+                                     Feed, FitFact, Func, Instance, Layer, LibInstance, LossSpec, MetricItem,
                                      MetricSpec, Model, ModuleRef, Partial, Pipeline, QName, Seq, Tensor)
 from kerascheck.facts.version_evidence import note_version_evidence
 from kerascheck.facts.walk import walk
@@ -633,6 +633,8 @@ class Interpreter:
         made = pipelines.construct(name, args, kwargs, node)
         if made is not None:
             return made
+        if name.startswith("keras.callbacks.") and short[:1].isupper() and name.count(".") == 2:
+            return CallbackV(short, node, args, kwargs, arg_nodes, any(a.star for a in node.args))
         if name in ("keras.Sequential", "keras.models.Sequential"):
             layers = kwargs.get("layers", args[0] if args else None)
             model = Model("sequential", node)
@@ -677,7 +679,7 @@ class Interpreter:
                 return LossSpec(canon, node, from_logits, None, kwargs)
             return UNKNOWN
         if name.startswith("keras.metrics.") and short[:1].isupper():
-            return MetricSpec(short, node, kwargs, args=args)
+            return MetricSpec(short, node, kwargs, args=args, source="class")
         if name.startswith("keras.datasets.") and short == "load_data" and name.count(".") == 3:
             return loaders.load_data(name.split(".")[2], kwargs, node)
         if name in loaders.ENCODERS:
@@ -738,7 +740,8 @@ class Interpreter:
             if name in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
                 x = kwargs.get("x", args[0] if args else UNKNOWN)
                 y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
-                obj.fits.append(FitFact(node, name, x, y, obj.last_compile()))
+                obj.fits.append(FitFact(node, name, x, y, obj.last_compile(), args, kwargs,
+                                        any(a.star for a in node.args)))
                 return UNKNOWN
             return UNKNOWN
         if isinstance(obj, (Pipeline, Augmenter)):
@@ -910,20 +913,20 @@ def _metric_spec(value: Any, node: Optional[cst.CSTNode]) -> Any:
     if isinstance(value, MetricSpec):
         return value
     if isinstance(value, Const) and isinstance(value.value, str):
-        return MetricSpec(value.value, node)
+        return MetricSpec(value.value, node, source="string")
     if isinstance(value, QName) and value.name.startswith("keras.metrics."):
-        return MetricSpec(value.name.rsplit(".", 1)[-1], node)
+        return MetricSpec(value.name.rsplit(".", 1)[-1], node, source="function")
     if isinstance(value, Func):
-        return MetricSpec(None, node, {}, value)
+        return MetricSpec(None, node, {}, value, source="func")
     if isinstance(value, Partial) and isinstance(value.func, Func):
         return MetricSpec(None, node, {}, value.func)
     nodes = _item_nodes(value)  # each string metric reports at its own element, not at the list
     if isinstance(value, Seq):
         return Seq([_metric_spec(v, nodes[i] if nodes else node) for i, v in enumerate(value.items)],
-                   value.kind, value.node)
+                   value.kind, value.node, value.unsure)
     if isinstance(value, DictV):
         return DictV([(k, _metric_spec(v, nodes[i] if nodes else node)) for i, (k, v) in enumerate(value.items)],
-                     value.node)
+                     value.node, value.unsure)
     return UNKNOWN
 
 

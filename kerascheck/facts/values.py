@@ -187,6 +187,9 @@ class MetricSpec:
     kwargs: dict = field(default_factory=dict)
     func: Optional[Func] = None
     args: list = field(default_factory=list)  # evaluated positional arguments (`MeanIoU(3)`)
+    # how it was written: "string" ("mae"), "class" (`keras.metrics.AUC(...)`), "function"
+    # (`keras.metrics.mae`), "func" (a function of the script); "" when built otherwise
+    source: str = ""
 
 
 @dataclass(eq=False)
@@ -212,6 +215,21 @@ class FitFact:
     x: Any
     y: Any
     compile: Optional["CompileFact"] = _f(default=None, repr=False)  # the compile in effect at this call
+    args: list = field(default_factory=list)  # evaluated positional arguments (cut at a `*args`)
+    kwargs: dict = field(default_factory=dict)  # evaluated keyword arguments
+    starred: bool = False  # the call passes `*args` or `**kwargs`: other arguments are unknown
+
+
+@dataclass(eq=False)
+class CallbackV:
+    """A Keras callback built in the script: `keras.callbacks.EarlyStopping(monitor="val_loss")`."""
+
+    cls: str  # the class name, e.g. "EarlyStopping"
+    node: cst.Call = _f(repr=False)
+    args: list  # evaluated positional arguments (cut at a `*args`)
+    kwargs: dict  # evaluated keyword arguments
+    arg_nodes: dict = _f(repr=False)  # keyword or position -> the argument's expression
+    starred: bool = False  # the call passes `*args` or `**kwargs`
 
 
 @dataclass(eq=False)
