@@ -333,7 +333,7 @@ def array_method(arr: Array, name: str, args: list, kwargs: dict, node: Any) -> 
     if name in _REDUCTIONS:
         return reduce(arr, name, kwargs.get("axis", args[0] if args else None),
                       kwargs.get("keepdims"), node)
-    if name == "copy":
+    if name in ("copy", "to_numpy"):  # to_numpy: a DataFrame the facts hold as an Array (pd.get_dummies)
         return arr
     if name in ("ravel", "flatten"):
         n = _numel(arr.shape) if arr.shape is not None else None

@@ -518,6 +518,8 @@ class Interpreter:
         if isinstance(base, DictV):
             return Method(base, attr)  # so `d.update(...)` marks the dict unsure
         if isinstance(base, (Array, Seq, Layer, Tensor)):
+            if isinstance(base, Array) and attr == "values":  # a DataFrame held as an Array
+                return base
             if isinstance(base, (Array, Tensor)) and attr == "shape":
                 shape = base.shape
                 return Seq([Const(d) if d is not None else UNKNOWN for d in shape], "tuple") if shape else UNKNOWN
@@ -682,6 +684,8 @@ class Interpreter:
             return MetricSpec(short, node, kwargs, args=args, source="class")
         if name.startswith("keras.datasets.") and short == "load_data" and name.count(".") == 3:
             return loaders.load_data(name.split(".")[2], kwargs, node)
+        if name == "sklearn.model_selection.train_test_split":
+            return loaders.train_test_split(args, kwargs, node)
         if name in loaders.ENCODERS:
             return LibInstance(name, node)
         if name == "pandas.get_dummies":

@@ -115,3 +115,19 @@ def flow_labels(method: str, kwargs: dict, node: Any) -> Optional[Array]:
     if method not in ("flow_from_directory", "flow_from_dataframe"):
         return None
     return _labels_of(_mode(kwargs, "class_mode", "categorical"), node)
+
+
+def train_test_split(args: list, kwargs: dict, node: Any) -> Any:
+    """`train_test_split(x, y, test_size=...)`: a train and a test part of each array, in that order,
+    each keeping the array's trailing shape, dtype and label encoding (the sample count changes)."""
+    if kwargs.keys() - {"test_size", "train_size", "random_state", "shuffle", "stratify"} or not args:
+        return UNKNOWN
+    out: list = []
+    for arr in args:
+        if isinstance(arr, Array) and arr.shape:
+            part = Array((None,) + tuple(arr.shape[1:]), arr.dtype, node, arr.one_hot, arr.int_high,
+                         arr.continuous)
+            out += [part, part]
+        else:
+            out += [UNKNOWN, UNKNOWN]
+    return Seq(out, "tuple", node)
