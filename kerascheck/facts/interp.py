@@ -123,6 +123,7 @@ class _Frame:
         self.branch = 0  # >0 while inside a branch or loop
         self.importer: Any = None  # module frames: binds imports of the project's modules (project.py)
         self.resolve: Any = None  # module frames: the module's dotted-name resolver (ModuleFacts.resolve)
+        self.in_method = False  # running a method of a class (a layer's or model's `call`, `build`...)
 
     def home(self) -> "_Frame":
         """The frame of the module this frame's code belongs to."""
@@ -604,7 +605,10 @@ class Interpreter:
             return apply_layer(func, args[0])
         if isinstance(func, Model):
             out = func.output_value()
-            return out.derive(node=node) if isinstance(out, Tensor) else UNKNOWN
+            if not isinstance(out, Tensor):
+                return UNKNOWN
+            # a KerasTensor only when called on one (not a model called on data in a training loop)
+            return out.derive(node=node, symbolic=bool(args) and _holds_keras_tensor(args[:1]))
         if isinstance(func, Method):
             self.facts.receivers.append((node, func.obj, func.name))
             if func.name in ("save", "save_weights") and isinstance(func.obj, Model):
@@ -627,6 +631,9 @@ class Interpreter:
     def call_qname(self, name: Canonical, node: cst.Call, args: list, kwargs: dict, arg_nodes: dict,
                    frame: _Frame) -> Any:
         short = name.rsplit(".", 1)[-1]
+        if name.startswith("tf.") and not frame.in_method and name not in K.SQUEEZE_FUNCS and \
+                _holds_keras_tensor(list(args) + list(kwargs.values())):
+            self.facts.tf_on_keras_tensors.append((node, name))  # tf.squeeze on an output: KC101's
         if name.flavor in ("keras", "tf.keras"):
             if name in saving.SAVE_FUNCTIONS:
                 self._note_save(node, "model", args, kwargs, arg_nodes, 1)
@@ -793,6 +800,7 @@ class Interpreter:
         closure = func.closure if func.closure is not None else self.globals
         entered = self._enter_other_module(closure, node, func.node)
         inner = _Frame(closure, frame.depth + 1)
+        inner.in_method = frame.in_method or func.bound_self is not None
         try:
             self.bind_params(func.node.params, args, kwargs, inner, closure, func.bound_self)
             self.exec_block(func.node.body, inner)
@@ -879,7 +887,8 @@ def _concat(heads: Seq, node: cst.Call) -> Tensor:
     if len(tensors) == len(heads.items) and all(t.units is not None for t in tensors):
         units = sum(t.units for t in tensors)
     rank = tensors[0].rank if tensors else None
-    return Tensor(units=units, rank=rank, node=node, concat_of=list(heads.items), concat_node=node)
+    return Tensor(units=units, rank=rank, node=node, concat_of=list(heads.items), concat_node=node,
+                  symbolic=_holds_keras_tensor(tensors))
 
 
 def _lambda_squeeze(node: cst.Lambda, imports: dict[str, str]) -> Optional[cst.Call]:
@@ -995,3 +1004,13 @@ def analyze(module: cst.Module, importer: Any = None) -> ModuleFacts:
         if importer is not None:
             importer.scope.adopt(facts)
     return facts
+
+
+def _holds_keras_tensor(values: list, depth: int = 0) -> bool:
+    """Whether a KerasTensor is among the values (or in a list/tuple of them: `tf.concat([a, b])`)."""
+    for v in values:
+        if isinstance(v, Tensor) and v.symbolic:
+            return True
+        if isinstance(v, Seq) and depth < 2 and _holds_keras_tensor(v.items, depth + 1):
+            return True
+    return False

@@ -596,3 +596,28 @@ def removed_import(path: str) -> Optional[tuple[str, str, str, str]]:
         if name in REMOVED_NAMES_IN_3.get(module, {}):
             return prefix, "name", "3", REMOVED_NAMES_IN_3[module][name]
     return None
+
+# TensorFlow functions and the `keras.ops` function that takes a KerasTensor in their place (KC512).
+TF_TO_KERAS_OPS = {
+    "tf.matmul": "keras.ops.matmul", "tf.linalg.matmul": "keras.ops.matmul",
+    "tf.concat": "keras.ops.concatenate", "tf.stack": "keras.ops.stack",
+    "tf.reduce_sum": "keras.ops.sum", "tf.math.reduce_sum": "keras.ops.sum",
+    "tf.reduce_mean": "keras.ops.mean", "tf.math.reduce_mean": "keras.ops.mean",
+    "tf.reduce_max": "keras.ops.max", "tf.math.reduce_max": "keras.ops.max",
+    "tf.reduce_min": "keras.ops.min", "tf.math.reduce_min": "keras.ops.min",
+    "tf.expand_dims": "keras.ops.expand_dims", "tf.reshape": "keras.ops.reshape",
+    "tf.transpose": "keras.ops.transpose", "tf.cast": "keras.ops.cast", "tf.shape": "keras.ops.shape",
+    "tf.exp": "keras.ops.exp", "tf.math.exp": "keras.ops.exp", "tf.math.log": "keras.ops.log",
+    "tf.sqrt": "keras.ops.sqrt", "tf.math.sqrt": "keras.ops.sqrt", "tf.square": "keras.ops.square",
+    "tf.abs": "keras.ops.abs", "tf.math.abs": "keras.ops.abs", "tf.tile": "keras.ops.tile",
+    "tf.nn.softmax": "keras.ops.softmax", "tf.math.softmax": "keras.ops.softmax",
+    "tf.nn.sigmoid": "keras.ops.sigmoid", "tf.sigmoid": "keras.ops.sigmoid", "tf.math.sigmoid": "keras.ops.sigmoid",
+    "tf.nn.relu": "keras.ops.relu", "tf.tanh": "keras.ops.tanh", "tf.math.tanh": "keras.ops.tanh",
+    "tf.nn.tanh": "keras.ops.tanh", "tf.add": "keras.ops.add", "tf.multiply": "keras.ops.multiply",
+    "tf.math.multiply": "keras.ops.multiply", "tf.subtract": "keras.ops.subtract", "tf.maximum": "keras.ops.maximum",
+    "tf.minimum": "keras.ops.minimum", "tf.where": "keras.ops.where", "tf.gather": "keras.ops.take",
+    "tf.one_hot": "keras.ops.one_hot", "tf.argmax": "keras.ops.argmax", "tf.math.argmax": "keras.ops.argmax",
+    "tf.stop_gradient": "keras.ops.stop_gradient", "tf.einsum": "keras.ops.einsum",
+    "tf.linalg.norm": "keras.ops.norm", "tf.norm": "keras.ops.norm", "tf.split": "keras.ops.split",
+    "tf.math.l2_normalize": "keras.utils.normalize", "tf.nn.l2_normalize": "keras.utils.normalize",
+}

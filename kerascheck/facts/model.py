@@ -75,6 +75,8 @@ class ModuleFacts:
     receivers: list[tuple[cst.Call, Any, str]] = field(default_factory=list)
     keras_evidence: set = field(default_factory=set)  # Keras majors the code itself implies
     saves: list = field(default_factory=list)  # facts.saving.SaveCall: where models and weights are written
+    # `tf.*` calls given a KerasTensor while a functional model is built (outside any class method)
+    tf_on_keras_tensors: list = field(default_factory=list)  # [(cst.Call, canonical name)]
     feeds: list = field(default_factory=list)  # values.Feed: fit/evaluate/predict calls on known models
     legacy_keras_env: bool = False  # sets TF_USE_LEGACY_KERAS before importing TensorFlow
     mentions_keras: bool = False

@@ -75,13 +75,19 @@ def make_layer(qname: Canonical, node: cst.Call, args: list, kwargs: dict, arg_n
 
 def input_tensor(shape: Optional[tuple], node: cst.CSTNode, name: Optional[str] = None) -> Tensor:
     if shape is None:
-        return Tensor(node=node, is_input=True, name=name)
+        return Tensor(node=node, is_input=True, name=name, symbolic=True)
     full = (None,) + tuple(shape)
-    return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name)
+    return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name, symbolic=True)
 
 
 def apply_layer(layer: Layer, x: Any) -> Tensor:
-    """The tensor `layer(x)` produces, as far as we know it."""
+    """The tensor `layer(x)` produces, as far as we know it (a KerasTensor when x is one)."""
+    out = _apply_layer(layer, x)
+    out.symbolic = isinstance(x, Tensor) and x.symbolic
+    return out
+
+
+def _apply_layer(layer: Layer, x: Any) -> Tensor:
     src = x if isinstance(x, Tensor) else Tensor()
     cls = layer.cls
     if cls in K.TRANSPARENT_LAYERS or (cls == "Activation" and layer.activation == "linear"):

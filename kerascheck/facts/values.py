@@ -148,6 +148,9 @@ class Tensor:
     is_input: bool = False
     shape: Optional[tuple] = None  # full shape with batch (None entries unknown)
     name: Optional[str] = None
+    # A KerasTensor of a functional model under construction: `keras.Input(...)`, or a layer or
+    # model called on one (not the tensors a subclassed model's `call` or a training loop sees).
+    symbolic: bool = False
 
     def derive(self, **changes: Any) -> "Tensor":
         data = dict(self.__dict__)
