@@ -5,6 +5,7 @@
     metrics/   KC3xx  metrics
     functions/ KC4xx  custom loss and metric functions
     api/       KC5xx  Keras version and API
+    training/  KC6xx  callbacks, input pipelines, training loops, evaluation
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import libcst as cst
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
 from kerascheck.facts import saving
+from kerascheck.facts import training_mode as TM
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
@@ -171,6 +172,7 @@ class Interpreter:
         self.called: set[int] = set()  # id() of FunctionDef / ClassDef nodes interpreted
         self.class_models: dict[int, Model] = {}
         self.anchor: Optional[cst.CSTNode] = None  # the call of this module that runs another module's code
+        self.tapes: tuple = ()  # the GradientTapes recording while the current statement runs, innermost last
 
     # --- statements ------------------------------------------------------------------------------
     def run_module(self, module: cst.Module, importer: Any = None, follow: bool = True) -> None:
@@ -301,11 +303,17 @@ class Interpreter:
                 self.exec_block(node.orelse.body, frame)
             return False
         if isinstance(node, cst.With):
+            outer = self.tapes
             for item in node.items:
-                self.eval(item.item, frame)
+                value = self.eval(item.item, frame)
+                if isinstance(value, TM.Tape):
+                    self.tapes = self.tapes + (value,)
                 if item.asname is not None:
-                    self.bind(item.asname.name, UNKNOWN, frame)
-            return self.exec_block(node.body, frame)
+                    self.bind(item.asname.name, value if isinstance(value, TM.Tape) else UNKNOWN, frame)
+            try:
+                return self.exec_block(node.body, frame)
+            finally:
+                self.tapes = outer
         if isinstance(node, cst.Try):
             returned = self.exec_block(node.body, frame)
             if node.handlers:
@@ -486,7 +494,8 @@ class Interpreter:
                 return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float")
         for t in (a, b):
             if isinstance(t, Tensor):
-                return Tensor(rank=t.rank, units=t.units, shape=t.shape, node=node)
+                return Tensor(rank=t.rank, units=t.units, shape=t.shape, node=node,
+                              mode_layers=TM.chain(a) + TM.chain(b))
         return UNKNOWN
 
     def attribute(self, base: Any, attr: str, node: cst.Attribute) -> Any:
@@ -509,7 +518,7 @@ class Interpreter:
                 lst = base.output_list()
                 return Seq([t for _, t in lst]) if lst else UNKNOWN
             return Method(base, attr)
-        if isinstance(base, (MetricSpec, MetricItem)):
+        if isinstance(base, (MetricSpec, MetricItem, TM.Tape)):
             return Method(base, attr)
         if isinstance(base, DictV):
             return Method(base, attr)  # so `d.update(...)` marks the dict unsure
@@ -592,10 +601,16 @@ class Interpreter:
                 return UNKNOWN
             if func.cls == "Concatenate" and isinstance(args[0], Seq):
                 return _concat(args[0], node)
-            return apply_layer(func, args[0])
+            return apply_layer(func, args[0], TM.follows_caller(node, kwargs))
         if isinstance(func, Model):
+            follows = TM.follows_caller(node, kwargs)
+            if self.tapes:
+                flag = kwargs.get("training", UNKNOWN if len(node.args) > 1 or any(a.star for a in node.args) else None)
+                self.facts.tape_calls.append(TM.TapeCall(node, func, self.tapes, flag))
             out = func.output_value()
-            return out.derive(node=node) if isinstance(out, Tensor) else UNKNOWN
+            if not isinstance(out, Tensor):
+                return UNKNOWN
+            return out.derive(node=node) if follows else out.derive(node=node, mode_layers=())
         if isinstance(func, Method):
             self.facts.receivers.append((node, func.obj, func.name))
             if func.name in ("save", "save_weights") and isinstance(func.obj, Model):
@@ -623,6 +638,8 @@ class Interpreter:
                 self._note_save(node, "model", args, kwargs, arg_nodes, 1)
             elif name == saving.CHECKPOINT:
                 self._note_save(node, saving.checkpoint_kind(kwargs), args, kwargs, arg_nodes, 0)
+        if name == TM.GRADIENT_TAPE:
+            return TM.Tape(node)
         if name in ("keras.Sequential", "keras.models.Sequential"):
             layers = kwargs.get("layers", args[0] if args else None)
             model = Model("sequential", node)
@@ -734,6 +751,10 @@ class Interpreter:
                 return Array(obj.shape, kind, node, obj.one_hot, obj.int_high,
                              continuous=obj.continuous and kind == "float")
             return D.array_method(obj, name, args, kwargs, node)
+        if isinstance(obj, TM.Tape):
+            if name == "gradient":
+                obj.sources.append(kwargs.get("sources", args[1] if len(args) > 1 else UNKNOWN))
+            return UNKNOWN
         if isinstance(obj, (Seq, DictV)) and (name in _MUTATORS or (name == "append" and frame.branch)):
             obj.unsure = True  # its length/keys are no longer known for sure
         if isinstance(obj, Seq) and name == "append" and args:
@@ -823,12 +844,19 @@ class Interpreter:
         if call is not None:
             inputs = Tensor(node=call)
             model.inputs = inputs
-            model.outputs = self.call_func(Func(call, cls.closure, inst), [inputs], {}, frame, call)
+            # a `training` parameter receives the caller's flag: layers it is passed on to follow it
+            flag = {"training": TM.TrainingFlag()} if _has_param(call, "training") else {}
+            model.outputs = self.call_func(Func(call, cls.closure, inst), [inputs], flag, frame, call)
         self.facts.models.append(model)
         return model
 
     def run_subclass_without_instance(self) -> None:  # pragma: no cover - kept for clarity
         pass
+
+
+def _has_param(func: cst.FunctionDef, name: str) -> bool:
+    params = func.params
+    return any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params))
 
 
 def _element(iterable: Any) -> Any:
@@ -849,7 +877,8 @@ def _concat(heads: Seq, node: cst.Call) -> Tensor:
     if len(tensors) == len(heads.items) and all(t.units is not None for t in tensors):
         units = sum(t.units for t in tensors)
     rank = tensors[0].rank if tensors else None
-    return Tensor(units=units, rank=rank, node=node, concat_of=list(heads.items), concat_node=node)
+    return Tensor(units=units, rank=rank, node=node, concat_of=list(heads.items), concat_node=node,
+                  mode_layers=TM.chain(heads))
 
 
 def _lambda_squeeze(node: cst.Lambda, imports: dict[str, str]) -> Optional[cst.Call]:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from kerascheck.facts import keras_api as K
+from kerascheck.facts import training_mode
 from kerascheck.facts.names import Canonical
 from kerascheck.facts.values import UNKNOWN, Const, Layer, Model, QName, Seq, Tensor
 
@@ -80,8 +81,20 @@ def input_tensor(shape: Optional[tuple], node: cst.CSTNode, name: Optional[str] 
     return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name)
 
 
-def apply_layer(layer: Layer, x: Any) -> Tensor:
-    """The tensor `layer(x)` produces, as far as we know it."""
+def apply_layer(layer: Layer, x: Any, follows: bool = True) -> Tensor:
+    """The tensor `layer(x)` produces, as far as we know it. `follows`: the call leaves the training
+    mode to the model's caller (no `training=` of its own), so a training-dependent layer joins the
+    tensor's `mode_layers`."""
+    out = _apply_layer(layer, x)
+    mode = training_mode.chain(x)
+    if follows and training_mode.depends_on_training(layer):
+        mode = mode + (layer,)
+    if mode:
+        out.mode_layers = mode
+    return out
+
+
+def _apply_layer(layer: Layer, x: Any) -> Tensor:
     src = x if isinstance(x, Tensor) else Tensor()
     cls = layer.cls
     if cls in K.TRANSPARENT_LAYERS or (cls == "Activation" and layer.activation == "linear"):

@@ -139,6 +139,8 @@ class Tensor:
     is_input: bool = False
     shape: Optional[tuple] = None  # full shape with batch (None entries unknown)
     name: Optional[str] = None
+    # the layers on its way that compute differently in training mode (facts.training_mode)
+    mode_layers: tuple = _f(default=(), repr=False)
 
     def derive(self, **changes: Any) -> "Tensor":
         data = dict(self.__dict__)
