@@ -11,6 +11,7 @@ import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
+from kerascheck.facts import rescaling as RS
 from kerascheck.facts import saving
 from kerascheck.facts import training_mode as TM
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
@@ -491,7 +492,15 @@ class Interpreter:
                     kind = None
                 real = (arr.continuous or (isinstance(other, Array) and other.continuous)) and \
                     isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
-                return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float")
+                divided = RS.divisor_of(node.operator, other, arr is a) if arr.divided is None else \
+                    arr.divided if RS.keeps_divisor(node.operator, other) else None
+                return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float", divided=divided)
+        if a is UNKNOWN or b is UNKNOWN:
+            divisor = RS.divisor_of(node.operator, b, True) if a is UNKNOWN else RS.divisor_of(node.operator, a, False)
+            if divisor is not None and RS.pixel_divisor(divisor):
+                return RS.ScaledData(divisor, node)  # `x_train / 255.0` of data loaded elsewhere
+        if isinstance(a, RS.ScaledData) and RS.keeps_divisor(node.operator, b):
+            return a
         for t in (a, b):
             if isinstance(t, Tensor):
                 return Tensor(rank=t.rank, units=t.units, shape=t.shape, node=node,
@@ -518,7 +527,7 @@ class Interpreter:
                 lst = base.output_list()
                 return Seq([t for _, t in lst]) if lst else UNKNOWN
             return Method(base, attr)
-        if isinstance(base, (MetricSpec, MetricItem, TM.Tape)):
+        if isinstance(base, (MetricSpec, MetricItem, TM.Tape, RS.ScaledData, RS.ImageGenerator, RS.GeneratorFlow)):
             return Method(base, attr)
         if isinstance(base, DictV):
             return Method(base, attr)  # so `d.update(...)` marks the dict unsure
@@ -610,7 +619,7 @@ class Interpreter:
             out = func.output_value()
             if not isinstance(out, Tensor):
                 return UNKNOWN
-            return out.derive(node=node) if follows else out.derive(node=node, mode_layers=())
+            return out.derive(node=node, chain=None) if follows else out.derive(node=node, mode_layers=(), chain=None)
         if isinstance(func, Method):
             self.facts.receivers.append((node, func.obj, func.name))
             if func.name in ("save", "save_weights") and isinstance(func.obj, Model):
@@ -618,6 +627,10 @@ class Interpreter:
             return self.call_method(func, node, args, kwargs, arg_nodes, frame)
         if isinstance(func, Partial):
             return UNKNOWN
+        if func is UNKNOWN and isinstance(node.func, cst.Attribute) and node.func.attr.value == "map" and args:
+            scaled = RS.map_divisor(args[0], lambda expr: self.eval(expr, frame))
+            if scaled is not None and RS.pixel_divisor(scaled[0]):
+                return RS.ScaledData(*scaled)  # `ds.map(lambda x, y: (x / 255, y))`
         return UNKNOWN
 
     def _note_save(self, node: cst.Call, kind: Optional[str], args: list, kwargs: dict, arg_nodes: dict,
@@ -640,6 +653,8 @@ class Interpreter:
                 self._note_save(node, saving.checkpoint_kind(kwargs), args, kwargs, arg_nodes, 0)
         if name == TM.GRADIENT_TAPE:
             return TM.Tape(node)
+        if name == RS.IMAGE_DATA_GENERATOR:
+            return RS.image_generator(node, kwargs, arg_nodes)
         if name in ("keras.Sequential", "keras.models.Sequential"):
             layers = kwargs.get("layers", args[0] if args else None)
             model = Model("sequential", node)
@@ -751,6 +766,12 @@ class Interpreter:
                 return Array(obj.shape, kind, node, obj.one_hot, obj.int_high,
                              continuous=obj.continuous and kind == "float")
             return D.array_method(obj, name, args, kwargs, node)
+        if isinstance(obj, RS.ScaledData):
+            if name in RS.KEEPS_VALUES or (name == "astype" and args and D.dtype_kind(args[0]) == "float"):
+                return obj
+            return UNKNOWN
+        if isinstance(obj, RS.ImageGenerator):
+            return RS.GeneratorFlow(obj, node, name, kwargs) if name in RS.GENERATOR_FLOWS else UNKNOWN
         if isinstance(obj, TM.Tape):
             if name == "gradient":
                 obj.sources.append(kwargs.get("sources", args[1] if len(args) > 1 else UNKNOWN))

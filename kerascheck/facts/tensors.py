@@ -76,9 +76,9 @@ def make_layer(qname: Canonical, node: cst.Call, args: list, kwargs: dict, arg_n
 
 def input_tensor(shape: Optional[tuple], node: cst.CSTNode, name: Optional[str] = None) -> Tensor:
     if shape is None:
-        return Tensor(node=node, is_input=True, name=name)
+        return Tensor(node=node, is_input=True, name=name, chain=())
     full = (None,) + tuple(shape)
-    return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name)
+    return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name, chain=())
 
 
 def apply_layer(layer: Layer, x: Any, follows: bool = True) -> Tensor:
@@ -91,6 +91,7 @@ def apply_layer(layer: Layer, x: Any, follows: bool = True) -> Tensor:
         mode = mode + (layer,)
     if mode:
         out.mode_layers = mode
+    out.chain = x.chain + (layer,) if isinstance(x, Tensor) and x.chain is not None else None
     return out
 
 
