@@ -11,6 +11,7 @@ import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
+from kerascheck.facts import evaluation as EV
 from kerascheck.facts import rescaling as RS
 from kerascheck.facts import saving
 from kerascheck.facts import training_mode as TM
@@ -447,13 +448,26 @@ class Interpreter:
             return self.binop(node, frame)
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and \
                 isinstance(node.comparisons[0].operator, _ORDERINGS):
-            return D.compare(self.eval(node.left, frame), self.eval(node.comparisons[0].comparator, frame), node)
+            left, right = self.eval(node.left, frame), self.eval(node.comparisons[0].comparator, frame)
+            if isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+                self._note_mismatch(node, [left, right])
+            elif isinstance(left, EV.Predictions):
+                return left  # `probs > 0.5`: the predicted classes, in the same order
+            return D.compare(left, right, node)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and isinstance(node.for_in.iter, cst.Name):
+            labels = EV.labels_in_comprehension(node, self.eval(node.for_in.iter, frame))
+            return labels if labels is not None else UNKNOWN
         if isinstance(node, cst.Lambda):
             return LambdaV(node, _lambda_squeeze(node, self.facts.imports))
         if isinstance(node, cst.IfExp):
             a, b = self.eval(node.body, frame), self.eval(node.orelse, frame)
             return a if a is b else UNKNOWN
         return UNKNOWN
+
+    def _note_mismatch(self, node: cst.CSTNode, values: list) -> None:
+        found = EV.mismatch(node, values)
+        if found is not None:
+            self.facts.eval_mismatches.append(found)
 
     def binop(self, node: cst.BinaryOperation, frame: _Frame) -> Any:
         a, b = self.eval(node.left, frame), self.eval(node.right, frame)
@@ -527,7 +541,10 @@ class Interpreter:
                 lst = base.output_list()
                 return Seq([t for _, t in lst]) if lst else UNKNOWN
             return Method(base, attr)
-        if isinstance(base, (MetricSpec, MetricItem, TM.Tape, RS.ScaledData, RS.ImageGenerator, RS.GeneratorFlow)):
+        if isinstance(base, RS.GeneratorFlow) and attr in EV.LABEL_ATTRS:
+            return EV.SourceLabels(base, node)  # `gen.classes`: the files' order
+        if isinstance(base, (MetricSpec, MetricItem, TM.Tape, RS.ScaledData, RS.ImageGenerator, RS.GeneratorFlow,
+                             EV.ImageDataset, EV.Predictions, EV.SourceLabels)):
             return Method(base, attr)
         if isinstance(base, DictV):
             return Method(base, attr)  # so `d.update(...)` marks the dict unsure
@@ -598,6 +615,8 @@ class Interpreter:
         for i, a in enumerate(pos_nodes):
             if a is not None:
                 arg_nodes[i] = a.value
+        if EV.compares(node.func):
+            self._note_mismatch(node, args + list(kwargs.values()))  # `confusion_matrix(gen.classes, y_pred)`
 
         if isinstance(func, QName):
             return self.call_qname(func.name, node, args, kwargs, arg_nodes, frame)
@@ -627,6 +646,9 @@ class Interpreter:
             return self.call_method(func, node, args, kwargs, arg_nodes, frame)
         if isinstance(func, Partial):
             return UNKNOWN
+        if func is UNKNOWN and isinstance(node.func, cst.Attribute) and node.func.attr.value in EV.PREDICT_METHODS \
+                and args and isinstance(args[0], (RS.GeneratorFlow, EV.ImageDataset)):
+            return EV.Predictions(args[0], node)  # a loaded model's `predict(test_gen)`
         if func is UNKNOWN and isinstance(node.func, cst.Attribute) and node.func.attr.value == "map" and args:
             scaled = RS.map_divisor(args[0], lambda expr: self.eval(expr, frame))
             if scaled is not None and RS.pixel_divisor(scaled[0]):
@@ -655,6 +677,10 @@ class Interpreter:
             return TM.Tape(node)
         if name == RS.IMAGE_DATA_GENERATOR:
             return RS.image_generator(node, kwargs, arg_nodes)
+        if name in EV.IMAGE_DATASETS:
+            return EV.ImageDataset(node, kwargs)
+        if name in EV.KEEPS_ORDER_FUNCS and args and isinstance(args[0], (EV.Predictions, EV.SourceLabels)):
+            return args[0]
         if name in ("keras.Sequential", "keras.models.Sequential"):
             layers = kwargs.get("layers", args[0] if args else None)
             model = Model("sequential", node)
@@ -753,7 +779,19 @@ class Interpreter:
                 y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
                 obj.fits.append(FitFact(node, name, x, y, obj.last_compile()))
                 return UNKNOWN
+            if name in EV.PREDICT_METHODS:
+                source = kwargs.get("x", kwargs.get("generator", args[0] if args else UNKNOWN))
+                if isinstance(source, (RS.GeneratorFlow, EV.ImageDataset)):
+                    return EV.Predictions(source, node)
             return UNKNOWN
+        if isinstance(obj, (EV.Predictions, EV.SourceLabels)):
+            return obj if name in EV.KEEPS_ORDER_METHODS else UNKNOWN
+        if isinstance(obj, EV.ImageDataset):
+            if name == "map" and args:
+                scaled = RS.map_divisor(args[0], lambda expr: self.eval(expr, frame))
+                if scaled is not None and RS.pixel_divisor(scaled[0]):
+                    return RS.ScaledData(*scaled)
+            return obj if name in EV.DATASET_KEEPS_ORDER else UNKNOWN
         if isinstance(obj, Array):
             if name == "reshape":
                 return D.reshape(obj, args, node)

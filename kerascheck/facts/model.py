@@ -76,6 +76,7 @@ class ModuleFacts:
     keras_evidence: set = field(default_factory=set)  # Keras majors the code itself implies
     saves: list = field(default_factory=list)  # facts.saving.SaveCall: where models and weights are written
     tape_calls: list = field(default_factory=list)  # facts.training_mode.TapeCall: models called under a GradientTape
+    eval_mismatches: list = field(default_factory=list)  # facts.evaluation.Mismatch: shuffled predictions vs labels
     legacy_keras_env: bool = False  # sets TF_USE_LEGACY_KERAS before importing TensorFlow
     mentions_keras: bool = False
     keras_versions: frozenset = frozenset({"2", "3"})  # set by the engine from settings + evidence
