@@ -11,7 +11,10 @@ import libcst as cst
 
 from kerascheck.facts import data as D
 from kerascheck.facts import keras_api as K
+from kerascheck.facts import evaluation as EV
 from kerascheck.facts import loaders, pipelines, saving
+from kerascheck.facts import rescaling as RS
+from kerascheck.facts import training_mode as TM
 from kerascheck.facts.model import CallSite, FnUse, ImportSite, LambdaV, Method, ModuleFacts, resolve_dotted
 from kerascheck.facts.names import Canonical, canonical, dotted, import_bindings, is_main_guard, module_name
 from kerascheck.facts.tensors import apply_layer, const, input_tensor, int_const, make_layer, shape_tuple
@@ -172,6 +175,7 @@ class Interpreter:
         self.called: set[int] = set()  # id() of FunctionDef / ClassDef nodes interpreted
         self.class_models: dict[int, Model] = {}
         self.anchor: Optional[cst.CSTNode] = None  # the call of this module that runs another module's code
+        self.tapes: tuple = ()  # the GradientTapes recording while the current statement runs, innermost last
 
     # --- statements ------------------------------------------------------------------------------
     def run_module(self, module: cst.Module, importer: Any = None, follow: bool = True) -> None:
@@ -306,11 +310,17 @@ class Interpreter:
                 self.exec_block(node.orelse.body, frame)
             return False
         if isinstance(node, cst.With):
+            outer = self.tapes
             for item in node.items:
-                self.eval(item.item, frame)
+                value = self.eval(item.item, frame)
+                if isinstance(value, TM.Tape):
+                    self.tapes = self.tapes + (value,)
                 if item.asname is not None:
-                    self.bind(item.asname.name, UNKNOWN, frame)
-            return self.exec_block(node.body, frame)
+                    self.bind(item.asname.name, value if isinstance(value, TM.Tape) else UNKNOWN, frame)
+            try:
+                return self.exec_block(node.body, frame)
+            finally:
+                self.tapes = outer
         if isinstance(node, cst.Try):
             returned = self.exec_block(node.body, frame)
             if node.handlers:
@@ -443,13 +453,26 @@ class Interpreter:
             return self.binop(node, frame)
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and \
                 isinstance(node.comparisons[0].operator, _ORDERINGS):
-            return D.compare(self.eval(node.left, frame), self.eval(node.comparisons[0].comparator, frame), node)
+            left, right = self.eval(node.left, frame), self.eval(node.comparisons[0].comparator, frame)
+            if isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+                self._note_mismatch(node, [left, right])
+            elif isinstance(left, EV.Predictions):
+                return left  # `probs > 0.5`: the predicted classes, in the same order
+            return D.compare(left, right, node)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and isinstance(node.for_in.iter, cst.Name):
+            labels = EV.labels_in_comprehension(node, self.eval(node.for_in.iter, frame))
+            return labels if labels is not None else UNKNOWN
         if isinstance(node, cst.Lambda):
             return LambdaV(node, _lambda_squeeze(node, self.facts.imports))
         if isinstance(node, cst.IfExp):
             a, b = self.eval(node.body, frame), self.eval(node.orelse, frame)
             return a if a is b else UNKNOWN
         return UNKNOWN
+
+    def _note_mismatch(self, node: cst.CSTNode, values: list) -> None:
+        found = EV.mismatch(node, values)
+        if found is not None:
+            self.facts.eval_mismatches.append(found)
 
     def binop(self, node: cst.BinaryOperation, frame: _Frame) -> Any:
         a, b = self.eval(node.left, frame), self.eval(node.right, frame)
@@ -488,10 +511,19 @@ class Interpreter:
                     kind = None
                 real = (arr.continuous or (isinstance(other, Array) and other.continuous)) and \
                     isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
-                return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float")
+                divided = RS.divisor_of(node.operator, other, arr is a) if arr.divided is None else \
+                    arr.divided if RS.keeps_divisor(node.operator, other) else None
+                return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float", divided=divided)
+        if a is UNKNOWN or b is UNKNOWN:
+            divisor = RS.divisor_of(node.operator, b, True) if a is UNKNOWN else RS.divisor_of(node.operator, a, False)
+            if divisor is not None and RS.pixel_divisor(divisor):
+                return RS.ScaledData(divisor, node)  # `x_train / 255.0` of data loaded elsewhere
+        if isinstance(a, RS.ScaledData) and RS.keeps_divisor(node.operator, b):
+            return a
         for t in (a, b):
             if isinstance(t, Tensor):
-                return Tensor(rank=t.rank, units=t.units, shape=t.shape, node=node)
+                return Tensor(rank=t.rank, units=t.units, shape=t.shape, node=node,
+                              mode_layers=TM.chain(a) + TM.chain(b))
         return UNKNOWN
 
     def attribute(self, base: Any, attr: str, node: cst.Attribute) -> Any:
@@ -514,7 +546,10 @@ class Interpreter:
                 lst = base.output_list()
                 return Seq([t for _, t in lst]) if lst else UNKNOWN
             return Method(base, attr)
-        if isinstance(base, (MetricSpec, MetricItem, Pipeline, Augmenter, LibInstance)):
+        if isinstance(base, RS.GeneratorFlow) and attr in EV.LABEL_ATTRS:
+            return EV.SourceLabels(base, node)  # `gen.classes`: the files' order
+        if isinstance(base, (MetricSpec, MetricItem, Pipeline, Augmenter, LibInstance, TM.Tape, RS.ScaledData,
+                             EV.Predictions, EV.SourceLabels)):
             return Method(base, attr)
         if isinstance(base, DictV):
             return Method(base, attr)  # so `d.update(...)` marks the dict unsure
@@ -587,6 +622,8 @@ class Interpreter:
         for i, a in enumerate(pos_nodes):
             if a is not None:
                 arg_nodes[i] = a.value
+        if EV.compares(node.func):
+            self._note_mismatch(node, args + list(kwargs.values()))  # `confusion_matrix(gen.classes, y_pred)`
 
         if isinstance(func, QName):
             return self.call_qname(func.name, node, args, kwargs, arg_nodes, frame)
@@ -602,13 +639,20 @@ class Interpreter:
                 return UNKNOWN
             if func.cls == "Concatenate" and isinstance(args[0], Seq):
                 return _concat(args[0], node)
-            return apply_layer(func, args[0])
+            return apply_layer(func, args[0], TM.follows_caller(node, kwargs))
         if isinstance(func, Model):
+            follows = TM.follows_caller(node, kwargs)
+            if self.tapes:
+                flag = kwargs.get("training", UNKNOWN if len(node.args) > 1 or any(a.star for a in node.args) else None)
+                self.facts.tape_calls.append(TM.TapeCall(node, func, self.tapes, flag))
             out = func.output_value()
             if not isinstance(out, Tensor):
                 return UNKNOWN
             # a KerasTensor only when called on one (not a model called on data in a training loop)
-            return out.derive(node=node, symbolic=bool(args) and _holds_keras_tensor(args[:1]))
+            symbolic = bool(args) and _holds_keras_tensor(args[:1])
+            if follows:
+                return out.derive(node=node, chain=None, symbolic=symbolic)
+            return out.derive(node=node, mode_layers=(), chain=None, symbolic=symbolic)
         if isinstance(func, Method):
             self.facts.receivers.append((node, func.obj, func.name))
             if func.name in ("save", "save_weights") and isinstance(func.obj, Model):
@@ -616,6 +660,13 @@ class Interpreter:
             return self.call_method(func, node, args, kwargs, arg_nodes, frame)
         if isinstance(func, Partial):
             return UNKNOWN
+        if func is UNKNOWN and isinstance(node.func, cst.Attribute) and node.func.attr.value in EV.PREDICT_METHODS \
+                and args and isinstance(args[0], (RS.GeneratorFlow, EV.ImageDataset)):
+            return EV.Predictions(args[0], node)  # a loaded model's `predict(test_gen)`
+        if func is UNKNOWN and isinstance(node.func, cst.Attribute) and node.func.attr.value == "map" and args:
+            scaled = RS.map_divisor(args[0], lambda expr: self.eval(expr, frame))
+            if scaled is not None and RS.pixel_divisor(scaled[0]):
+                return RS.ScaledData(*scaled)  # `ds.map(lambda x, y: (x / 255, y))`
         return UNKNOWN
 
     def _note_save(self, node: cst.Call, kind: Optional[str], args: list, kwargs: dict, arg_nodes: dict,
@@ -639,9 +690,18 @@ class Interpreter:
                 self._note_save(node, "model", args, kwargs, arg_nodes, 1)
             elif name == saving.CHECKPOINT:
                 self._note_save(node, saving.checkpoint_kind(kwargs), args, kwargs, arg_nodes, 0)
+        if name == TM.GRADIENT_TAPE:
+            return TM.Tape(node)
+        if name == RS.IMAGE_DATA_GENERATOR:  # an Augmenter (pipelines.py) that knows its rescale=
+            return RS.image_generator(node, kwargs, arg_nodes)
         made = pipelines.construct(name, args, kwargs, node)
+        if name in EV.IMAGE_DATASETS and isinstance(made, Pipeline):  # a Pipeline whose order is followed
+            return EV.ImageDataset(kind=made.kind, node=node, batched=made.batched, labels=made.labels,
+                                   kwargs=kwargs)
         if made is not None:
             return made
+        if name in EV.KEEPS_ORDER_FUNCS and args and isinstance(args[0], (EV.Predictions, EV.SourceLabels)):
+            return args[0]
         if name.startswith("keras.callbacks.") and short[:1].isupper() and name.count(".") == 2:
             return CallbackV(short, node, args, kwargs, arg_nodes, any(a.star for a in node.args))
         if name in ("keras.Sequential", "keras.models.Sequential"):
@@ -754,7 +814,28 @@ class Interpreter:
                 obj.fits.append(FitFact(node, name, x, y, obj.last_compile(), args, kwargs,
                                         any(a.star for a in node.args)))
                 return UNKNOWN
+            if name in EV.PREDICT_METHODS:
+                source = kwargs.get("x", kwargs.get("generator", args[0] if args else UNKNOWN))
+                if isinstance(source, (RS.GeneratorFlow, EV.ImageDataset)):
+                    return EV.Predictions(source, node)
             return UNKNOWN
+        if isinstance(obj, (EV.Predictions, EV.SourceLabels)):
+            return obj if name in EV.KEEPS_ORDER_METHODS else UNKNOWN
+        if isinstance(obj, Pipeline) and name == "map" and args:
+            scaled = RS.map_divisor(args[0], lambda expr: self.eval(expr, frame))
+            if scaled is not None and RS.pixel_divisor(scaled[0]):
+                return RS.ScaledData(*scaled)  # `ds.map(lambda x, y: (x / 255, y))`
+        if isinstance(obj, EV.ImageDataset):
+            if name == "map":  # the same files in the same order; the targets may be re-encoded
+                return EV.ImageDataset(kind=obj.kind, node=node, batched=obj.batched, kwargs=obj.kwargs,
+                                       origin=obj.root)
+            if name in EV.DATASET_KEEPS_ORDER:
+                return obj
+        if isinstance(obj, RS.ImageGenerator):
+            if name not in RS.GENERATOR_FLOWS:
+                return UNKNOWN
+            return RS.GeneratorFlow(kind="iterator", node=node, labels=loaders.flow_labels(name, kwargs, node),
+                                    gen=obj, method=name, kwargs=kwargs)
         if isinstance(obj, (Pipeline, Augmenter)):
             return pipelines.method(obj, name, node, kwargs)
         if isinstance(obj, Array):
@@ -771,6 +852,14 @@ class Interpreter:
             return D.array_method(obj, name, args, kwargs, node)
         if isinstance(obj, LibInstance):
             return loaders.encoder_output(obj.cls, name, args[0] if args else None, node)
+        if isinstance(obj, RS.ScaledData):
+            if name in RS.KEEPS_VALUES or (name == "astype" and args and D.dtype_kind(args[0]) == "float"):
+                return obj
+            return UNKNOWN
+        if isinstance(obj, TM.Tape):
+            if name == "gradient":
+                obj.sources.append(kwargs.get("sources", args[1] if len(args) > 1 else UNKNOWN))
+            return UNKNOWN
         if isinstance(obj, (Seq, DictV)) and (name in _MUTATORS or (name == "append" and frame.branch)):
             obj.unsure = True  # its length/keys are no longer known for sure
         if isinstance(obj, Seq) and name == "append" and args:
@@ -861,12 +950,19 @@ class Interpreter:
         if call is not None:
             inputs = Tensor(node=call)
             model.inputs = inputs
-            model.outputs = self.call_func(Func(call, cls.closure, inst), [inputs], {}, frame, call)
+            # a `training` parameter receives the caller's flag: layers it is passed on to follow it
+            flag = {"training": TM.TrainingFlag()} if _has_param(call, "training") else {}
+            model.outputs = self.call_func(Func(call, cls.closure, inst), [inputs], flag, frame, call)
         self.facts.models.append(model)
         return model
 
     def run_subclass_without_instance(self) -> None:  # pragma: no cover - kept for clarity
         pass
+
+
+def _has_param(func: cst.FunctionDef, name: str) -> bool:
+    params = func.params
+    return any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params))
 
 
 def _element(iterable: Any) -> Any:
@@ -888,7 +984,7 @@ def _concat(heads: Seq, node: cst.Call) -> Tensor:
         units = sum(t.units for t in tensors)
     rank = tensors[0].rank if tensors else None
     return Tensor(units=units, rank=rank, node=node, concat_of=list(heads.items), concat_node=node,
-                  symbolic=_holds_keras_tensor(tensors))
+                  symbolic=_holds_keras_tensor(tensors), mode_layers=TM.chain(heads))
 
 
 def _lambda_squeeze(node: cst.Lambda, imports: dict[str, str]) -> Optional[cst.Call]:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from kerascheck.facts import keras_api as K
+from kerascheck.facts import training_mode
 from kerascheck.facts.names import Canonical
 from kerascheck.facts.values import UNKNOWN, Const, Layer, Model, QName, Seq, Tensor
 
@@ -75,14 +76,23 @@ def make_layer(qname: Canonical, node: cst.Call, args: list, kwargs: dict, arg_n
 
 def input_tensor(shape: Optional[tuple], node: cst.CSTNode, name: Optional[str] = None) -> Tensor:
     if shape is None:
-        return Tensor(node=node, is_input=True, name=name, symbolic=True)
+        return Tensor(node=node, is_input=True, name=name, chain=(), symbolic=True)
     full = (None,) + tuple(shape)
-    return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name, symbolic=True)
+    return Tensor(rank=len(full), units=full[-1], shape=full, node=node, is_input=True, name=name, chain=(),
+                  symbolic=True)
 
 
-def apply_layer(layer: Layer, x: Any) -> Tensor:
-    """The tensor `layer(x)` produces, as far as we know it (a KerasTensor when x is one)."""
+def apply_layer(layer: Layer, x: Any, follows: bool = True) -> Tensor:
+    """The tensor `layer(x)` produces, as far as we know it (a KerasTensor when x is one). `follows`:
+    the call leaves the training mode to the model's caller (no `training=` of its own), so a
+    training-dependent layer joins the tensor's `mode_layers`."""
     out = _apply_layer(layer, x)
+    mode = training_mode.chain(x)
+    if follows and training_mode.depends_on_training(layer):
+        mode = mode + (layer,)
+    if mode:
+        out.mode_layers = mode
+    out.chain = x.chain + (layer,) if isinstance(x, Tensor) and x.chain is not None else None
     out.symbolic = isinstance(x, Tensor) and x.symbolic
     return out
 

@@ -151,6 +151,11 @@ class Tensor:
     # A KerasTensor of a functional model under construction: `keras.Input(...)`, or a layer or
     # model called on one (not the tensors a subclassed model's `call` or a training loop sees).
     symbolic: bool = False
+    # the layers on its way that compute differently in training mode (facts.training_mode)
+    mode_layers: tuple = _f(default=(), repr=False)
+    # the layers applied, in order, since the `keras.Input` it comes from, while that is one unbroken
+    # chain of layer calls; None when not known (facts.rescaling)
+    chain: Optional[tuple] = _f(default=None, repr=False)
 
     def derive(self, **changes: Any) -> "Tensor":
         data = dict(self.__dict__)
@@ -168,6 +173,7 @@ class Array:
     one_hot: bool = False  # built by to_categorical / one_hot / np.eye indexing
     int_high: Optional[int] = None  # randint's exclusive upper bound (class count)
     continuous: bool = False  # real-valued draws (np.random.rand/randn/normal/uniform) or arithmetic on them
+    divided: Optional[float] = None  # the constant its values were divided by (`x / 255.0`: 255), facts.rescaling
 
     @property
     def rank(self) -> Optional[int]:
