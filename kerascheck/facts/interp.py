@@ -61,6 +61,9 @@ class _Syntax(cst.CSTVisitor):
                 full = f"{module_name(node.module)}.{full}"
             self.facts.import_sites.append(ImportSite(alias, node, local, full, id(node) in self.guarded))
 
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.facts.yields = True
+
     def visit_Try(self, node: cst.Try) -> None:
         if any(_catches_import_error(h) for h in node.handlers):
             for stmt in node.body.body:
@@ -629,7 +632,9 @@ class Interpreter:
             return self.call_qname(func.name, node, args, kwargs, arg_nodes, frame)
         if isinstance(func, Func):
             result = self.call_func(func, args, kwargs, frame, node)
-            if pipelines.is_generator_function(func.node):
+            # the module's one walk saw every `yield`: a file without one walks no function body
+            here = func.closure is None or func.closure.home() is self.globals
+            if (self.facts.yields is not False or not here) and pipelines.is_generator_function(func.node):
                 return Pipeline("generator", node)  # calling a generator function runs none of its body
             return result
         if isinstance(func, ClassRef):
@@ -1069,6 +1074,7 @@ def analyze(module: cst.Module, importer: Any = None) -> ModuleFacts:
     alone."""
     facts = ModuleFacts(module)
     syntax = _Syntax(facts)
+    facts.yields = False  # until the walk meets one
     walk(module, syntax)
     for full in facts.imports.values():
         c = canonical(full)

@@ -77,6 +77,7 @@ class ModuleFacts:
     saves: list = field(default_factory=list)  # facts.saving.SaveCall: where models and weights are written
     # `tf.*` calls given a KerasTensor while a functional model is built (outside any class method)
     tf_on_keras_tensors: list = field(default_factory=list)  # [(cst.Call, canonical name)]
+    yields: Optional[bool] = None  # the module holds a `yield` (None: not walked, not known)
     feeds: list = field(default_factory=list)  # values.Feed: fit/evaluate/predict calls on known models
     tape_calls: list = field(default_factory=list)  # facts.training_mode.TapeCall: models called under a GradientTape
     eval_mismatches: list = field(default_factory=list)  # facts.evaluation.Mismatch: shuffled predictions vs labels

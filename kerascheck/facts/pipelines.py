@@ -25,6 +25,7 @@ import libcst as cst
 
 from kerascheck.facts import loaders
 from kerascheck.facts.names import Canonical
+from kerascheck.facts.walk import children
 from kerascheck.facts.tensors import sequential_input
 from kerascheck.facts.values import UNKNOWN, Array, Augmenter, Const, Model, Pipeline, QName, Seq, Tensor
 
@@ -119,31 +120,33 @@ def is_sequence_base(value: Any) -> bool:
     return bool(getattr(value, "is_pipeline", False))
 
 
-class _Yields(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        self.found = True
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a nested function's yield is its own
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
+# id(def) -> (the def, whether it yields); the def is kept so that its id is not reused. Bounded.
+_GENERATORS: dict[int, tuple[cst.FunctionDef, bool]] = {}
 
 
 def is_generator_function(node: cst.FunctionDef) -> bool:
-    """A `def` whose own body contains `yield`: calling it makes a generator."""
+    """A `def` whose own body contains `yield`: calling it makes a generator. Asked at every call of
+    the function, so the answer is kept per definition (a walk of the body, not a libcst visitor)."""
     if node.asynchronous is not None:
         return False
-    visitor = _Yields()
-    node.body.visit(visitor)
-    return visitor.found
+    known = _GENERATORS.get(id(node))
+    if known is None or known[0] is not node:
+        if len(_GENERATORS) > 4096:
+            _GENERATORS.clear()
+        known = _GENERATORS[id(node)] = (node, _yields(node.body))
+    return known[1]
+
+
+def _yields(body: cst.CSTNode) -> bool:
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.Yield):
+            return True
+        if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue  # a nested function's yield is its own
+        stack.extend(children(n))
+    return False
 
 
 def sample_rank(sliced: Any) -> Optional[int]:
