@@ -11,7 +11,6 @@ consumer that needs the trees (runtime mode) asks the engine for an in-process a
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from kerascheck.positions import Positions
 
 # Fields too heavy (or impossible) to send between processes; rebuilt by analysing the file again.
-_LOCAL = ("module", "tree", "facts", "positions", "suppressions", "nb", "scope")
+_LOCAL = ("module", "facts", "positions", "suppressions", "nb", "scope")
 
 
 @dataclass
@@ -44,7 +43,6 @@ class Analysis:
     deps: dict[str, str] = field(default_factory=dict)  # modules of the project it read: path -> digest
     # -- process-local ---------------------------------------------------------------------------
     module: Optional["cst.Module"] = None  # libcst's tree; None when skipped or unparsable
-    tree: Optional[ast.Module] = None  # CPython's tree of the same text (statement starts)
     facts: Optional["ModuleFacts"] = None
     positions: Optional["Positions"] = None
     suppressions: Optional["Suppressions"] = None  # the `# noqa` map

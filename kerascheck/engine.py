@@ -116,7 +116,7 @@ class Linter:
             result.findings = self._finish(result, [])
             return result
         # When no rule runs (the file does not parse), no `# noqa` can be judged unused: checked=set().
-        tree, too_deep = _cpython_parse(text)
+        too_deep = _too_deep(text)
         if too_deep is not None:
             return self._broken(result, "KC901", *too_deep)
         try:
@@ -127,8 +127,8 @@ class Linter:
             return self._broken(result, "KC901", *_syntax_error(text, err))
         except (RecursionError, MemoryError, ValueError) as err:
             return self._broken(result, "KC901", 1, 1, f"the parser gave up: {type(err).__name__}")
-        result.module, result.tree = module, tree
-        result.positions = Positions(module, text, tree)
+        result.module = module
+        result.positions = Positions(module, text, None, lazy_tree=True)
         try:
             checked: set[str] = set()
             raw = self._run_rules(result, checked)
@@ -143,7 +143,7 @@ class Linter:
     def _broken(self, result: Analysis, code: str, line: int, column: int, detail: str) -> Analysis:
         """The analysis of a file no rule could run on: one KC9xx finding (no `# noqa` is unused)."""
         finding = self._meta(code, result.path, line, column, detail=detail)
-        result.module = result.tree = result.facts = result.positions = None
+        result.module = result.facts = result.positions = None
         result.findings = self._finish(result, [finding] if finding else [], checked=set())
         return result
 
@@ -289,25 +289,28 @@ class Linter:
         return Analysis(display, [finding] if finding else [])
 
 
-def _cpython_parse(text: str) -> tuple[Optional[ast.Module], Optional[tuple[int, int, str]]]:
-    """(CPython's ast of the file or None, (line, column, detail) when CPython's parser refuses the
-    file for its nesting depth).
+def _too_deep(text: str) -> Optional[tuple[int, int, str]]:
+    """(line, column, detail) when CPython's parser refuses the file for its nesting depth, else None.
 
     libcst's native parser crashes the whole process (segfault) or runs for minutes on code nested
     deeper than CPython accepts (2,000 nested brackets, a chain of 5,000 unary operators), so ask
-    CPython's parser first: it is written in C and costs a few percent of the libcst parse. Other
-    syntax errors go on to libcst, which may know newer syntax than the running Python. The tree
-    tells Positions where each statement starts."""
+    CPython first: its parser and compiler are written in C and cost a few percent of the libcst
+    parse (compiling to bytecode costs less than building the Python objects of an `ast` tree, which
+    Positions parses only for the files that have findings). Other syntax errors go on to libcst,
+    which may know newer syntax than the running Python."""
     try:
-        return ast.parse(text), None
+        compile(text, "<kerascheck>", "exec", dont_inherit=True)
+        return None
     except SyntaxError as exc:
-        if exc.msg.startswith("too many"):  # "too many nested parentheses", "... levels of indentation"
-            return None, (exc.lineno or 1, max(exc.offset or 1, 1), exc.msg)
+        # the tokenizer's "too many nested parentheses", "too many levels of indentation"; not the
+        # compiler's "too many statically nested blocks", which ast.parse (and libcst) accept
+        if exc.msg.startswith("too many") and "statically nested blocks" not in exc.msg:
+            return exc.lineno or 1, max(exc.offset or 1, 1), exc.msg
     except (RecursionError, MemoryError):
-        return None, (1, 1, "nested too deeply for Python's parser")
+        return 1, 1, "nested too deeply for Python's parser"
     except ValueError:  # e.g. NUL characters: libcst reports those
         pass
-    return None, None
+    return None
 
 
 def _syntax_error(text: str, err: Exception) -> tuple[int, int, str]:

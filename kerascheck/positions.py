@@ -30,16 +30,29 @@ class Positions:
     does not (the two parsers disagree, or there is no ast), the whole-module provider answers."""
 
     def __init__(self, module: cst.Module, text: str, tree: Optional[ast.Module],
-                 nodes: Iterable[cst.CSTNode] = ()) -> None:
+                 nodes: Iterable[cst.CSTNode] = (), lazy_tree: bool = False) -> None:
+        """`lazy_tree`: no ast given; parse one with CPython's parser the first time positions are
+        asked for (most files have no finding: they never pay for it)."""
         self.module = module
         self.text = text
         self._map: dict[cst.CSTNode, CodeRange] = {}
         self._full = False  # _map holds every node (the whole-module provider ran)
-        self._regions = _region_starts(module, tree)  # first line of each top-level statement's code
+        self._tree = tree
+        self._lazy = lazy_tree and tree is None
+        self._region_list: Optional[list[int]] = None if self._lazy else _region_starts(module, tree)
         self._done: dict[int, dict[cst.CSTNode, CodeRange]] = {}  # statement index -> its positions
         self._line_starts: Optional[list[int]] = None
         self._starts: dict[Optional[int], dict[int, int]] = {}
         self.load(nodes)
+
+    @property
+    def _regions(self) -> Optional[list[int]]:
+        """The first line of each top-level statement's code (None: the two parsers disagree)."""
+        if self._lazy:
+            self._lazy = False
+            self._tree = cpython_tree(self.text)
+            self._region_list = _region_starts(self.module, self._tree)
+        return self._region_list
 
     def load(self, nodes: Iterable[cst.CSTNode]) -> None:
         """Compute the positions of `nodes` (and of everything in the statements that hold them)."""
@@ -155,6 +168,15 @@ class Positions:
                         if prev is None or pos.start.line > prev:
                             starts[ln] = pos.start.line
         return starts.get(line)
+
+
+def cpython_tree(text: str) -> Optional[ast.Module]:
+    """CPython's ast of the text, None when its parser refuses it (the engine's guard already made
+    sure the text is not nested too deeply for it)."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _region_starts(module: cst.Module, tree: Optional[ast.Module]) -> Optional[list[int]]:

@@ -25,7 +25,7 @@ def _analysis(text: str, display: str = "train.py"):
 
 def test_a_parsed_file_carries_its_trees_facts_positions_and_noqa_map():
     a = _analysis(BAD.read_text(encoding="utf-8"))
-    assert a.parsed and a.module is not None and a.tree is not None
+    assert a.parsed and a.module is not None and a.positions is not None
     assert a.facts is not None and a.facts.models  # the rules' facts, for runtime mode's slicer
     assert [f.code for f in a.findings] == ["KC201"]
     (f,) = a.findings

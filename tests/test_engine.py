@@ -312,11 +312,10 @@ def _fast_and_full(text: str):
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from kerascheck.engine import _cpython_parse
-    from kerascheck.positions import Positions
+    from kerascheck.positions import Positions, cpython_tree
 
     module = cst.parse_module(text)
-    tree, _ = _cpython_parse(text)
+    tree = cpython_tree(text)
     nodes = _statement_nodes(module)
     fast = Positions(module, text, tree, nodes)
     full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -397,7 +396,7 @@ def test_positions_of_a_statement_the_ast_places_elsewhere_fall_back():
 
 def test_finding_positions_without_the_ast_are_the_same(monkeypatch):
     """Code newer than the running Python has no ast: findings keep their positions."""
-    from kerascheck import engine
+    from kerascheck import positions
 
     text = ("import keras\n\n\ndef build():\n    def inner():\n        return keras.Sequential([\n"
             "            keras.Input((4,)),  # é\n            keras.layers.Dense(1, activation='softmax')])\n"
@@ -405,7 +404,7 @@ def test_finding_positions_without_the_ast_are_the_same(monkeypatch):
     lt = Linter(Settings(keras_version="3"))
     expected = [(f.code, f.line, f.column, f.end_line, f.end_column) for f in lt.lint_text(text, "a.py").findings]
     assert [c for c, *_ in expected] == ["KC201"]
-    monkeypatch.setattr(engine, "_cpython_parse", lambda text: (None, None))
+    monkeypatch.setattr(positions, "cpython_tree", lambda text: None)  # no ast: the whole-module provider
     got = [(f.code, f.line, f.column, f.end_line, f.end_column) for f in lt.lint_text(text, "a.py").findings]
     assert got == expected == [("KC201", 8, 46, 8, 55)]
 
@@ -425,7 +424,7 @@ def test_a_finding_inside_a_deep_elif_chain_is_kc903_not_an_exception(monkeypatc
     """Regenerating the chain itself exhausts the recursion limit, and libcst then raises KeyError
     from its position bookkeeping: reported as the file being nested too deeply, never raised. The
     same without the ast (the whole-module provider)."""
-    from kerascheck import engine
+    from kerascheck import positions
 
     text = "import keras\n" + DEEP_ELIF + "else:\n    " + SOFTMAX_ONE
     lt = Linter(Settings(keras_version="3"))
@@ -433,7 +432,7 @@ def test_a_finding_inside_a_deep_elif_chain_is_kc903_not_an_exception(monkeypatc
         findings = lt.lint_text(text, "a.py").findings
         assert [(f.code, f.line) for f in findings] == [("KC903", 1)]
         assert "nested too deeply" in findings[0].message
-        monkeypatch.setattr(engine, "_cpython_parse", lambda text: (None, None))
+        monkeypatch.setattr(positions, "cpython_tree", lambda text: None)
 
 
 # --- undecodable bytes: where they are -------------------------------------------------------------

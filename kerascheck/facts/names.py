@@ -6,6 +6,7 @@ from its imports, so we resolve dotted names against the module's import table i
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import libcst as cst
@@ -61,6 +62,7 @@ class Canonical(str):
 _TF_KERAS_SHORTCUTS = ("tensorflow.metrics.", "tensorflow.losses.", "tensorflow.optimizers.")
 
 
+@functools.lru_cache(maxsize=8192)  # a few hundred distinct names, asked for ~200 times each per file
 def canonical(qualified: str) -> Canonical:
     q = qualified + "."
     if q.startswith(_TF_KERAS_SHORTCUTS):
