@@ -269,27 +269,29 @@ def test_notebook_imports_a_local_module(tmp_path):
     assert [(f["path"], f.get("cell"), f["line"], f["code"]) for f in findings] == [("explore.ipynb", 2, 2, "KC205")]
 
 
+def cached_run(root: Path) -> list:
+    """The codes `kerascheck train.py` reports in `root`, with the result cache on."""
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        r = CliRunner().invoke(main, ["train.py", "--output-format", "concise"], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return [line.split(": ")[1].split()[0] for line in r.stdout.splitlines() if ": KC" in line]
+
+
 def test_cached_result_is_invalid_when_an_imported_module_changes(tmp_path):
     write(tmp_path, {"nets.py": NETS, "train.py": "from nets import build_classifier\nmodel = build_classifier()\n"
                      + COMPILE})
 
-    def cached_run() -> list:
-        old = os.getcwd()
-        os.chdir(tmp_path)
-        try:
-            r = CliRunner().invoke(main, ["train.py", "--output-format", "concise"], catch_exceptions=False)
-        finally:
-            os.chdir(old)
-        return [line.split(": ")[1].split()[0] for line in r.stdout.splitlines() if ": KC" in line]
-
-    assert cached_run() == ["KC205"]
-    assert cached_run() == ["KC205"]  # from the cache
+    assert cached_run(tmp_path) == ["KC205"]
+    assert cached_run(tmp_path) == ["KC205"]  # from the cache
     write(tmp_path, {"nets.py": NETS_SOFTMAX})
-    assert cached_run() == []
+    assert cached_run(tmp_path) == []
     (tmp_path / "nets.py").unlink()  # gone: unknown, and the cached finding must not survive
-    assert cached_run() == []
+    assert cached_run(tmp_path) == []
     write(tmp_path, {"nets.py": NETS})  # back: a module that appears later invalidates the result too
-    assert cached_run() == ["KC205"]
+    assert cached_run(tmp_path) == ["KC205"]
 
 
 def test_cached_result_of_a_file_without_keras_is_invalid_when_its_module_changes(tmp_path):
@@ -299,22 +301,13 @@ def test_cached_result_of_a_file_without_keras_is_invalid_when_its_module_change
                      "train.py": "from nets import build_classifier\nfrom helpers import compile_it\n"
                                  "model = build_classifier()\ncompile_it(model)\n"})
 
-    def cached_run() -> list:
-        old = os.getcwd()
-        os.chdir(tmp_path)
-        try:
-            r = CliRunner().invoke(main, ["train.py", "--output-format", "concise"], catch_exceptions=False)
-        finally:
-            os.chdir(old)
-        return [line.split(": ")[1].split()[0] for line in r.stdout.splitlines() if ": KC" in line]
-
-    assert cached_run() == []
+    assert cached_run(tmp_path) == []
     write(tmp_path, {"nets.py": NETS})
-    assert cached_run() == []  # nets.py builds the model now; nothing compiles it yet
+    assert cached_run(tmp_path) == []  # nets.py builds the model now; nothing compiles it yet
     (tmp_path / "helpers").mkdir()
     write(tmp_path, {"helpers/__init__.py": "def compile_it(model):\n"
                                             "    model.compile(loss='sparse_categorical_crossentropy')\n"})
-    assert cached_run() == ["KC205"]
+    assert cached_run(tmp_path) == ["KC205"]
 
 
 def test_sarif_and_lsp_name_the_cause_in_the_other_module(tmp_path):
