@@ -253,3 +253,47 @@ model.compile(optimizer=keras.optimizers.Adam(1e-5), loss="categorical_crossentr
 model.fit(x, y)
 """)
     assert len(list(label_pairs(facts.models[0]))) == 2
+
+
+@pytest.mark.parametrize("layers,rank", [
+    ("keras.layers.Conv2D(8, 3), keras.layers.Dense(4)", 4),  # Dense keeps the positions
+    ("keras.layers.Conv2D(8, 3), keras.layers.MaxPooling2D(), keras.layers.Dense(4)", 4),
+    ("keras.layers.Conv2D(8, 3), keras.layers.UpSampling2D(), keras.layers.Dense(4)", 4),
+    ("keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(4)", 2),
+    ("keras.layers.Conv2D(8, 3), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(4)", 2),
+    ("keras.layers.Reshape((-1, 4)), keras.layers.Dense(4)", None),  # unknown stays unknown
+])
+def test_output_rank_through_layers(layers, rank):
+    _, facts = facts_of(HEAD + f"model = keras.Sequential([keras.Input((8, 8, 3)), {layers}])\n")
+    (out,) = [o for _, o in facts.models[0].output_list()]
+    assert out.rank == rank
+
+
+@pytest.mark.parametrize("seq,rank", [("True", 3), ("False", 2), ("flag", None)])
+def test_recurrent_rank_needs_a_known_return_sequences(seq, rank):
+    _, facts = facts_of(HEAD + f"model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4, return_sequences={seq})])\n")
+    (out,) = [o for _, o in facts.models[0].output_list()]
+    assert out.rank == rank
+
+
+@pytest.mark.parametrize("head,loss,y,expected", [
+    ("keras.layers.Conv2D(8, 3), keras.layers.Dense(4)", "categorical_crossentropy",
+     "keras.utils.to_categorical(np.random.randint(0, 4, 16), 4)", True),  # (N, 4) vs (None, ?, ?, 4)
+    ("keras.layers.Conv2D(8, 3), keras.layers.Dense(4)", "sparse_categorical_crossentropy",
+     "np.random.randint(0, 4, (16, 6, 6))", False),  # per-pixel masks
+    ("keras.layers.Reshape((64, 3)), keras.layers.LSTM(4, return_sequences=True), keras.layers.Dense(4)",
+     "categorical_crossentropy", "keras.utils.to_categorical(np.random.randint(0, 4, 16), 4)", True),
+    ("keras.layers.Reshape((64, 3)), keras.layers.LSTM(4, return_sequences=True), keras.layers.Dense(4)",
+     "sparse_categorical_crossentropy", "np.random.randint(0, 4, (16, 64))", False),  # per-step tags
+    ("keras.layers.Conv2D(8, 3), keras.layers.Dense(4)", "huber", "np.random.rand(16, 4)", False),  # unmeasured
+])
+def test_per_sample_targets_on_a_positional_output(head, loss, y, expected):
+    from kerascheck.facts.pairing import per_sample_targets
+
+    _, facts = facts_of(HEAD + f"""
+model = keras.Sequential([keras.Input((8, 8, 3)), {head}])
+model.compile(optimizer="adam", loss="{loss}")
+model.fit(np.random.rand(16, 8, 8, 3), {y})
+""")
+    pairs = list(label_pairs(facts.models[0]))
+    assert [per_sample_targets(lp) for lp in pairs] == [expected]

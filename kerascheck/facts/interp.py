@@ -730,6 +730,7 @@ class Interpreter:
             return input_tensor(shape, node, nm if isinstance(nm, str) else None)
         if name.startswith("keras.layers.") and short[:1].isupper():
             layer = make_layer(name, node, args, kwargs, arg_nodes)
+            self.facts.layers_built.append(layer)
             if layer.cls == "Lambda":
                 fn = layer.arg("function", 0)
                 if isinstance(fn, QName) and fn.name in K.SQUEEZE_FUNCS:

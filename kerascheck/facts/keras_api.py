@@ -43,6 +43,11 @@ LOSS_ALIASES = {
     "msle": "mean_squared_logarithmic_error",
 }
 CATEGORICAL_LOSSES = {"categorical_crossentropy", "categorical_focal_crossentropy"}
+# Built-in losses measured (Keras 3.15 and 2.15) on an output that keeps positions (rank 3 or 4)
+# against per-sample targets (rank 1 or 2): the crossentropies raise; mse/mae raise, or broadcast
+# into an (N, ..., N) loss when the axis sizes happen to agree.
+PER_SAMPLE_TARGET_LOSSES = frozenset({"categorical_crossentropy", "sparse_categorical_crossentropy",
+                                      "binary_crossentropy", "mean_squared_error", "mean_absolute_error"})
 SPARSE_LOSSES = {"sparse_categorical_crossentropy"}
 BINARY_LOSSES = {"binary_crossentropy", "binary_focal_crossentropy"}
 CROSSENTROPY_LOSSES = CATEGORICAL_LOSSES | SPARSE_LOSSES | BINARY_LOSSES
@@ -132,6 +137,9 @@ LAYER_OUTPUT_RANK = {
     "Convolution1D": 3, "Flatten": 2, "GlobalAveragePooling1D": 2, "GlobalAveragePooling2D": 2,
     "GlobalAveragePooling3D": 2, "GlobalMaxPooling1D": 2, "GlobalMaxPooling2D": 2,
     "GlobalMaxPooling3D": 2, "GlobalAvgPool2D": 2, "GlobalMaxPool2D": 2,
+    # pooling, resampling, padding and cropping accept one rank only and keep it
+    **{f"{kind}{d}D": d + 2 for d in (1, 2, 3)
+       for kind in ("MaxPooling", "AveragePooling", "MaxPool", "AvgPool", "UpSampling", "ZeroPadding", "Cropping")},
 }
 # Minimum input rank (with batch) a layer accepts: Keras raises below it.
 LAYER_INPUT_RANK = {
@@ -153,6 +161,18 @@ TRANSPARENT_LAYERS = {
 }
 ACTIVATION_LAYERS = {"Activation": None, "Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu",
                      "ELU": "elu", "PReLU": "linear"}
+# The integer arguments of layer constructors (name, position) and the Keras majors that raise when
+# one is a float (measured: 3.15 refuses each; 2.15 casts Dense units and conv filters with int()).
+_BOTH, _K3_ONLY = frozenset({"2", "3"}), frozenset({"3"})
+COUNT_ARGUMENTS = {
+    "Dense": (("units", 0, _K3_ONLY),),
+    **{cls: (("filters", 0, _K3_ONLY), ("kernel_size", 1, _BOTH)) for cls in UNIT_LAYERS if cls != "Dense"},
+    **{cls: (("units", 0, _BOTH),) for cls in RECURRENT_LAYERS},
+    "Embedding": (("input_dim", 0, _BOTH), ("output_dim", 1, _BOTH)),
+    "Reshape": (("target_shape", 0, _BOTH),),
+    **{f"{kind}{d}D": (("pool_size", 0, _BOTH),) for d in (1, 2, 3)
+       for kind in ("MaxPooling", "AveragePooling", "MaxPool", "AvgPool")},
+}
 # Layers whose default activation is linear (activation=None).
 LINEAR_DEFAULT = set(UNIT_LAYERS)
 CONCAT_FUNCS = {"tf.concat", "keras.ops.concatenate", "keras.layers.concatenate", "keras.backend.concatenate",

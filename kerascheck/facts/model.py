@@ -81,6 +81,7 @@ class ModuleFacts:
     feeds: list = field(default_factory=list)  # values.Feed: fit/evaluate/predict calls on known models
     tape_calls: list = field(default_factory=list)  # facts.training_mode.TapeCall: models called under a GradientTape
     eval_mismatches: list = field(default_factory=list)  # facts.evaluation.Mismatch: shuffled predictions vs labels
+    layers_built: list = field(default_factory=list)  # values.Layer: every layer constructor call evaluated
     legacy_keras_env: bool = False  # sets TF_USE_LEGACY_KERAS before importing TensorFlow
     mentions_keras: bool = False
     keras_versions: frozenset = frozenset({"2", "3"})  # set by the engine from settings + evidence

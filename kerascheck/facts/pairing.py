@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import libcst as cst
 
+from kerascheck.facts import keras_api as K
 from kerascheck.facts.values import Array, CompileFact, Const, DictV, FitFact, LossSpec, Model, Pipeline, Seq, Tensor
 
 
@@ -153,6 +154,22 @@ def label_pairs(model: Model) -> Iterator[LabelPair]:
                 y = fit.x.labels  # `fit(dataset)`: the targets its elements carry
             if y is not None and y.shape is not None:
                 yield LabelPair(pair, y, fit)
+
+
+def per_sample_targets(lp: LabelPair) -> bool:
+    """The output keeps positions (one prediction per time step or pixel: rank 3 or more) while the
+    targets hold one value or one row per sample, under a loss whose behaviour on that was measured
+    (keras_api.PER_SAMPLE_TARGET_LOSSES). Two shapes qualify: targets at least two ranks below the
+    output (`(N, 10)` against `(None, 26, 26, 10)`), and one-hot rows one rank below it (`(N, 5)`
+    against `(None, T, 5)`); `(N, T)` class ids against `(None, T, k)` are per-position targets and do
+    not."""
+    out, y = lp.pair.output, lp.y
+    if lp.pair.loss.name not in K.PER_SAMPLE_TARGET_LOSSES or out.rank is None or out.rank < 3 or y.rank is None:
+        return False
+    if y.rank <= out.rank - 2:
+        return True
+    return (y.rank == out.rank - 1 and y.one_hot and out.units is not None and out.units > 1
+            and y.shape[-1] == out.units)
 
 
 def every_target_fits(models: list[Model], node: cst.CSTNode, fits_target: Callable[[Tensor, Array], bool]) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
 
 import libcst as cst
 
@@ -74,6 +75,66 @@ def make_layer(qname: Canonical, node: cst.Call, args: list, kwargs: dict, arg_n
     return layer
 
 
+@dataclass(frozen=True)
+class FloatCount:
+    """A float written where a layer takes an integer (a unit count, a size, a shape entry)."""
+
+    layer: Layer
+    argument: str
+    node: cst.CSTNode  # the expression that evaluates to a float
+    value: Optional[float]  # when the interpreter knows it
+    raises_on: frozenset  # the Keras majors that refuse it (keras_api.COUNT_ARGUMENTS)
+
+
+def _arg_node(call: cst.Call, name: str, index: int) -> Optional[cst.CSTNode]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            return None  # `*sizes`: positions are unknown from here on
+        if arg.keyword is None:
+            if position == index:
+                return arg.value
+            position += 1
+    return None
+
+
+def _surely_float(node: cst.CSTNode, value: Any) -> bool:
+    if isinstance(value, Const):
+        return isinstance(value.value, float)
+    if isinstance(node, cst.Float):
+        return True
+    if isinstance(node, cst.BinaryOperation):
+        # true division gives a float for any numbers (Python ints, floats, NumPy scalars), and so
+        # does arithmetic with a float literal
+        if isinstance(node.operator, cst.Divide):
+            return True
+        return (isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply))
+                and (isinstance(node.left, cst.Float) or isinstance(node.right, cst.Float)))
+    return False
+
+
+def float_counts(layer: Layer) -> Iterator[FloatCount]:
+    """The integer arguments of `layer`'s constructor that are floats for certain (`Dense(h / 2)`,
+    `Reshape((n / 2, 2))`, `hidden = 64 * 0.5; LSTM(hidden)`); unknown values never count."""
+    for name, index, majors in K.COUNT_ARGUMENTS.get(layer.cls, ()):
+        node = _arg_node(layer.node, name, index)
+        if node is None:
+            continue
+        value = layer.arg(name, index)
+        pairs = [(node, value)]
+        if isinstance(node, (cst.Tuple, cst.List)):
+            items = value.items if isinstance(value, Seq) and len(value.items) == len(node.elements) else None
+            pairs = [(el.value, items[i] if items else None) for i, el in enumerate(node.elements)
+                     if isinstance(el, cst.Element)]
+        for part, v in pairs:
+            if _surely_float(part, v):
+                known = const(v)
+                yield FloatCount(layer, name, part, known if isinstance(known, float) else None, majors)
+
+
 def input_tensor(shape: Optional[tuple], node: cst.CSTNode, name: Optional[str] = None) -> Tensor:
     if shape is None:
         return Tensor(node=node, is_input=True, name=name, chain=(), symbolic=True)
@@ -117,8 +178,9 @@ def _apply_layer(layer: Layer, x: Any) -> Tensor:
             out.rank = len(layer.input_shape) + 1
         return out
     if cls in K.RECURRENT_LAYERS:
-        seq = const(layer.kwargs.get("return_sequences"))
-        out.rank = 3 if seq is True else 2
+        given = layer.kwargs.get("return_sequences", Const(False))
+        seq = const(given) if isinstance(given, Const) else None
+        out.rank = 3 if seq is True else 2 if seq is False else None
         out.units = int_const(layer.arg("units", 0))
         out.activation = None
         return out
@@ -135,6 +197,17 @@ def _apply_layer(layer: Layer, x: Any) -> Tensor:
     if cls == "Concatenate":
         return out  # filled by the caller, which sees the list of inputs
     return out
+
+
+def positional_source(layers: tuple) -> Optional[Layer]:
+    """The layer whose output still has positions (time steps, pixels) under a model's head: the last
+    layer before the trailing Dense, activation and rank-keeping layers; None when it is not a layer."""
+    for layer in reversed(layers):
+        if isinstance(layer, Layer) and (layer.cls == "Dense" or layer.cls in K.ACTIVATION_LAYERS
+                                         or layer.cls in K.TRANSPARENT_LAYERS):
+            continue
+        return layer if isinstance(layer, Layer) else None
+    return None
 
 
 def sequential_output(model: Model) -> Any:
