@@ -107,3 +107,32 @@ def test_encoders_and_splits(body, expected):
 ])
 def test_directory_datasets_and_flows(body, expected):
     assert codes("import tensorflow as tf\n" + body) == expected
+
+
+def conv_head(inputs: str) -> str:
+    return (f"model = keras.Sequential([keras.Input({inputs}), keras.layers.Conv2D(4, 3), "
+            f"keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2, activation='softmax')])\n"
+            f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n")
+
+
+@pytest.mark.parametrize("loader, inputs, expected", [
+    # image_dataset_from_directory: 256 x 256 RGB unless told otherwise
+    ("keras.utils.image_dataset_from_directory('d')", "(256, 256, 3)", []),
+    ("keras.utils.image_dataset_from_directory('d', color_mode='grayscale')", "(256, 256, 3)", ["KC104"]),
+    ("keras.utils.image_dataset_from_directory('d', color_mode='rgba')", "(256, 256, 4)", []),
+    ("keras.utils.image_dataset_from_directory('d', image_size=(64, 64)).prefetch(2)", "(64, 64, 1)", ["KC104"]),
+    # positional size and mode are not read; a map may change the images
+    ("keras.utils.image_dataset_from_directory('d', 'inferred', 'int', None, 'grayscale')", "(256, 256, 3)", []),
+    ("keras.utils.image_dataset_from_directory('d', color_mode='grayscale').map(lambda x, y: (x, y))",
+     "(256, 256, 3)", []),
+    ("keras.utils.image_dataset_from_directory('d', color_mode=mode)", "(256, 256, 3)", []),
+    # flow_from_directory: target_size (256, 256) and color_mode "rgb" by default
+    ("keras.preprocessing.image.ImageDataGenerator().flow_from_directory('d', class_mode='sparse')",
+     "(256, 256, 3)", []),
+    ("keras.preprocessing.image.ImageDataGenerator().flow_from_directory('d', class_mode='sparse', "
+     "color_mode='grayscale')", "(256, 256, 3)", ["KC104"]),
+    ("keras.preprocessing.image.ImageDataGenerator().flow_from_directory('d', (64, 64), class_mode='sparse')",
+     "(256, 256, 1)", []),
+])
+def test_image_loaders_yield_their_declared_image_shape(loader, inputs, expected):
+    assert codes(f"train = {loader}\n" + conv_head(inputs) + "model.fit(train)\n") == expected

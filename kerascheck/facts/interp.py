@@ -702,7 +702,7 @@ class Interpreter:
         made = pipelines.construct(name, args, kwargs, node)
         if name in EV.IMAGE_DATASETS and isinstance(made, Pipeline):  # a Pipeline whose order is followed
             return EV.ImageDataset(kind=made.kind, node=node, batched=made.batched, labels=made.labels,
-                                   kwargs=kwargs)
+                                   features=made.features, kwargs=kwargs)
         if made is not None:
             return made
         if name in EV.KEEPS_ORDER_FUNCS and args and isinstance(args[0], (EV.Predictions, EV.SourceLabels)):
@@ -841,7 +841,8 @@ class Interpreter:
             if name not in RS.GENERATOR_FLOWS:
                 return UNKNOWN
             return RS.GeneratorFlow(kind="iterator", node=node, labels=loaders.flow_labels(name, kwargs, node),
-                                    gen=obj, method=name, kwargs=kwargs)
+                                    features=loaders.flow_images(name, kwargs, node), gen=obj, method=name,
+                                    kwargs=kwargs)
         if isinstance(obj, (Pipeline, Augmenter)):
             return pipelines.method(obj, name, node, kwargs)
         if isinstance(obj, Array):

@@ -153,6 +153,13 @@ RECURRENT_LAYERS = {"LSTM", "GRU", "SimpleRNN"}
 # First layers that read the size of the input's last axis (Keras 3 Sequential models check nothing
 # else: other dimensions are only caught when a later layer happens to depend on them).
 LAST_AXIS_LAYERS = set(UNIT_LAYERS) | RECURRENT_LAYERS | {"BatchNormalization"}
+# Layers that hold no weights shaped by the input and keep its last axis: the first layer after them
+# is the one whose input check meets the data (`Rescaling` then `Conv2D`).
+CHANNEL_KEEPING_LAYERS = frozenset({
+    "Rescaling", "Activation", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+    "ActivityRegularization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
+    "RandomTranslation", "RandomBrightness", "RandomCrop", "CenterCrop", "Resizing",
+})
 # Layers whose output has the input's shape and, for our purposes, its activation.
 TRANSPARENT_LAYERS = {
     "Dropout", "BatchNormalization", "LayerNormalization", "GaussianNoise", "GaussianDropout",

@@ -117,6 +117,39 @@ def flow_labels(method: str, kwargs: dict, node: Any) -> Optional[Array]:
     return _labels_of(_mode(kwargs, "class_mode", "categorical"), node)
 
 
+# Channels per `color_mode` (image_dataset_from_directory, ImageDataGenerator.flow_from_*: default "rgb").
+_CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
+_IMAGE_DIRECTORY_LOADERS = ("keras.utils.image_dataset_from_directory", "keras.preprocessing.image_dataset_from_directory")
+
+
+def _images(kwargs: dict, size_key: str, node: Any) -> Optional[Array]:
+    size = kwargs.get(size_key, Seq([Const(256), Const(256)], "tuple", None))
+    dims = [i.value for i in size.items if isinstance(i, Const)] if isinstance(size, Seq) else []
+    if len(dims) != 2 or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        return None
+    channels = _CHANNELS.get(_mode(kwargs, "color_mode", "rgb") or "")
+    return Array((None, dims[0], dims[1], channels), "float", node) if channels else None
+
+
+def directory_images(name: str, args: list, kwargs: dict, node: Any) -> Optional[Array]:
+    """The image batches `image_dataset_from_directory(...)` yields: (batch, *image_size, channels),
+    `image_size` (256, 256) and `color_mode` "rgb" by default; None when either is not known."""
+    if name not in _IMAGE_DIRECTORY_LOADERS or len(args) > 1 or any(a.star for a in node.args):
+        return None  # color_mode and image_size passed by position: not read
+    return _images(kwargs, "image_size", node)
+
+
+def flow_images(method: str, kwargs: dict, node: Any) -> Optional[Array]:
+    """The image batches `flow_from_directory`/`flow_from_dataframe` yields: (batch, *target_size,
+    channels), `target_size` (256, 256) and `color_mode` "rgb" by default."""
+    if method not in ("flow_from_directory", "flow_from_dataframe") or any(a.star for a in node.args):
+        return None
+    positional = sum(1 for a in node.args if a.keyword is None)
+    if positional > (1 if method == "flow_from_directory" else 2):
+        return None  # target_size or color_mode passed by position: not read
+    return _images(kwargs, "target_size", node)
+
+
 def train_test_split(args: list, kwargs: dict, node: Any) -> Any:
     """`train_test_split(x, y, test_size=...)`: a train and a test part of each array, in that order,
     each keeping the array's trailing shape, dtype and label encoding (the sample count changes)."""

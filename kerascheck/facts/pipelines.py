@@ -75,7 +75,8 @@ def construct(name: Canonical, args: list, kwargs: dict, node: cst.Call) -> Any:
         size = kwargs.get("batch_size", UNKNOWN if len(args) > 2 else Const(32))
         known = isinstance(size, Const) and isinstance(size.value, int) and not any(a.star for a in node.args)
         return Pipeline("dataset", node, True if known else None,
-                        labels=loaders.directory_labels(name, args, kwargs, node))
+                        labels=loaders.directory_labels(name, args, kwargs, node),
+                        features=loaders.directory_images(name, args, kwargs, node))
     if name == IMAGE_DATA_GENERATOR:
         return Augmenter(node)
     return None
@@ -86,7 +87,8 @@ def method(obj: Any, name: str, node: cst.Call, kwargs: Optional[dict] = None) -
     if isinstance(obj, Augmenter):
         if name not in AUGMENTER_FLOWS:
             return UNKNOWN
-        return Pipeline("iterator", node, labels=loaders.flow_labels(name, kwargs or {}, node))
+        return Pipeline("iterator", node, labels=loaders.flow_labels(name, kwargs or {}, node),
+                        features=loaders.flow_images(name, kwargs or {}, node))
     if not isinstance(obj, Pipeline) or obj.kind != "dataset":
         return UNKNOWN
     if name in _BATCHES:
@@ -95,8 +97,10 @@ def method(obj: Any, name: str, node: cst.Call, kwargs: Optional[dict] = None) -
         return Pipeline("dataset", node, False)
     if name == "map" and _may_add_axis(node):
         return Pipeline("dataset", node, None)
-    if name in _KEEPS:  # `map` may change the targets; the others pass them on
-        return Pipeline("dataset", node, obj.batched, obj.sliced, obj.labels if name != "map" else None)
+    if name in _KEEPS:  # `map` may change the inputs and targets; the others pass them on
+        if name == "map":
+            return Pipeline("dataset", node, obj.batched, obj.sliced)
+        return Pipeline("dataset", node, obj.batched, obj.sliced, obj.labels, features=obj.features)
     if name in _OTHER:
         return Pipeline("dataset", node, None)
     return UNKNOWN

@@ -256,6 +256,9 @@ class Pipeline:
     # The targets each element carries, as an Array with the sample axis (a directory loader's
     # `label_mode`, a generator's `class_mode`: facts/loaders.py); None when not known.
     labels: Optional["Array"] = None
+    # The inputs each element carries, as an Array with the batch axis (the images a directory loader
+    # or `flow_from_directory` yields: `image_size`/`target_size` and `color_mode`); None when not known.
+    features: Optional["Array"] = None
 
 
 @dataclass(eq=False)

@@ -374,8 +374,11 @@ def _data_specs(model: Model, line_of) -> tuple[Optional[dict], Optional[dict]]:
     fits = [f for f in model.fits if (line_of(f.node) or 0) > last]
     for fit in sorted(fits, key=lambda f: f.method != "fit"):
         x, y = spec_of(fit.x), spec_of(fit.y)
-        if y is None and isinstance(fit.x, Pipeline) and fit.x.labels is not None:
-            y = spec_of(fit.x.labels)  # `fit(dataset)`: the targets its elements carry
+        if isinstance(fit.x, Pipeline):  # `fit(dataset)`: the inputs and targets its elements carry
+            if fit.x.features is not None:
+                x = spec_of(fit.x.features)
+            if y is None and fit.x.labels is not None:
+                y = spec_of(fit.x.labels)
         if x is not None or y is not None:
             return x, y
     return None, None

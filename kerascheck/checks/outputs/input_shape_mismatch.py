@@ -6,7 +6,7 @@ from kerascheck.checks.outputs._text import versions_text
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.tensors import sequential_input
-from kerascheck.facts.values import Array, Layer, Model, Tensor
+from kerascheck.facts.values import Array, Layer, Model, Pipeline, Tensor
 from kerascheck.rule import Hit, Rule
 
 
@@ -31,6 +31,8 @@ def _first_layer(model: Model) -> Optional[Layer]:
     for layer in model.layers:
         if isinstance(layer, Tensor) or (isinstance(layer, Layer) and layer.cls == "InputLayer"):
             continue
+        if isinstance(layer, Layer) and layer.cls in K.CHANNEL_KEEPING_LAYERS and layer.input_shape is None:
+            continue  # the next layer's input check is the one that meets the data
         return layer if isinstance(layer, Layer) else None
     return None
 
@@ -52,7 +54,9 @@ class InputShapeMismatch(Rule):
                 first = _first_layer(model)
             declared = inp.shape[1:] if isinstance(inp, Tensor) and inp.is_input and inp.shape else None
             for fit in model.fits:
-                x = fit.x
+                x, loader = fit.x, None
+                if isinstance(x, Pipeline) and x.features is not None:
+                    x, loader = x.features, x  # the image batches a directory loader yields
                 if not isinstance(x, Array) or x.shape is None or len(x.shape) < 1:
                     continue
                 if declared is not None:
@@ -67,7 +71,12 @@ class InputShapeMismatch(Rule):
                 fix = ("Make the data and the declared input agree (reshape x, or change `Input(shape=...)` / "
                        "`input_shape=`)") if declared is not None else \
                     "Add the missing axis (e.g. `x[..., None]` for a single channel or feature)"
-                yield self.hit(_x_node(fit.node), method=fit.method, got=_shape(x.shape), expected=expected,
+                got = _shape(x.shape)
+                if loader is not None:
+                    got += " (the image batches its loader yields)"
+                    fix = ("Load the images in the declared shape (`image_size=`/`target_size=` and `color_mode=`), "
+                           "or declare the shape the loader yields")
+                yield self.hit(_x_node(fit.node), method=fit.method, got=got, expected=expected,
                                consequence=consequence, fix=fix)
 
     def _declared(self, model: Model, spec: tuple, shape: tuple, first: Optional[Layer],
