@@ -266,6 +266,26 @@ def declared_inputs(tf, model):
     return specs[0] if len(specs) == 1 else specs
 
 
+def fixed_batch(model):
+    """The batch size a model's inputs declare (`keras.Input(batch_shape=(1, 3, 2))` for a stateful
+    RNN), when every input declares the same one; None when the batch size is free."""
+    sizes = set()
+    try:
+        for t in list(getattr(model, "inputs", None) or []):
+            sizes.add(t.shape[0])
+    except Exception:
+        return None
+    size = sizes.pop() if len(sizes) == 1 else None
+    return size if isinstance(size, int) and size > 0 else None
+
+
+def pin_batch(tf, spec, batch):
+    """The specs with their batch axis fixed to `batch`: a stateful model traces only at its own size."""
+    if spec is None or batch is None:
+        return spec
+    return tf.nest.map_structure(lambda s: tf.TensorSpec([batch] + s.shape.as_list()[1:], s.dtype), spec)
+
+
 def describe_spec(spec):
     import tensorflow as tf
 
@@ -324,6 +344,8 @@ def run_model(tf, np, rec, job_model):
         x_spec, x_from = declared_inputs(tf, model), "inputs"
     y_job = (job_model or {}).get("y")
     y_spec = to_spec(tf, y_job)
+    batch = fixed_batch(model)
+    x_spec, y_spec = pin_batch(tf, x_spec, batch), pin_batch(tf, y_spec, batch)
     result["compiled"] = compiled
     result["has_loss"] = bool(has_loss)
     if x_spec is None:
@@ -361,7 +383,7 @@ def run_model(tf, np, rec, job_model):
         if "error" not in result:
             emit(ev="phase", rid=rec["rid"], phase="measure")
             try:
-                result["measure"] = measure(tf, np, model, x_spec, y_spec, y_job, has_loss)
+                result["measure"] = measure(tf, np, model, x_spec, y_spec, y_job, has_loss, batch or 4)
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
@@ -371,10 +393,10 @@ def run_model(tf, np, rec, job_model):
     emit(**result)
 
 
-def measure(tf, np, model, x_spec, y_spec, y_job, has_loss):
+def measure(tf, np, model, x_spec, y_spec, y_job, has_loss, batch=4):
     """One random batch, no weight update: the output, the loss and which gradients exist. With no
     known target, the loss is measured on random targets shaped like the output ("guessed")."""
-    x = random_like(np, tf, x_spec)
+    x = random_like(np, tf, x_spec, batch=batch)
     y_pred = model(x, training=False)
     out = {"outputs": output_stats(np, tf, y_pred)}
     if not has_loss:
@@ -386,7 +408,7 @@ def measure(tf, np, model, x_spec, y_spec, y_job, has_loss):
     high = (y_job or {}).get("high")
     if high is None and flat_pred and flat_pred[0].shape.rank:
         high = flat_pred[0].shape[-1] if flat_pred[0].shape[-1] and flat_pred[0].shape[-1] > 1 else 2
-    y = random_like(np, tf, y_spec, high=high, one_hot=bool((y_job or {}).get("one_hot")))
+    y = random_like(np, tf, y_spec, high=high, one_hot=bool((y_job or {}).get("one_hot")), batch=batch)
     with tf.GradientTape() as tape:
         pred = model(x, training=True)
         loss = model.compute_loss(x=x, y=y, y_pred=pred)
