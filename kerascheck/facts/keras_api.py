@@ -442,6 +442,22 @@ LEGACY_OPTIMIZER_KEYWORDS = {
     "RMSprop": {"learning_rate", "rho", "momentum", "epsilon", "centered"},
     "SGD": {"learning_rate", "momentum", "nesterov"},
 }
+# Layer keywords Keras 2.15 accepts and Keras 3.15 refuses at construction ("ValueError: Unrecognized
+# keyword arguments passed to Dense: {'weights': ...}"; measured): the layers that still take each,
+# what to write instead, and the values whose removal changes nothing (a safe fix; None: any value).
+REMOVED_LAYER_KEYWORDS = {
+    "batch_input_shape": (frozenset({"InputLayer"}),
+                          "declare the batch shape on the input, `keras.Input(batch_shape=(...))`, as the model's "
+                          "first element", ()),
+    "batch_size": (frozenset({"InputLayer"}), "pass it to the input: `keras.Input(shape=..., batch_size=n)`", ()),
+    "weights": (frozenset({"Embedding", "Bidirectional"}),
+                "build the model, then set them with `layer.set_weights([...])`", ()),
+    "fused": (frozenset(), "remove it: Keras 3 picks the implementation itself", None),
+    "time_major": (frozenset(), "remove it and feed (batch, time, features) data (transpose time-major data "
+                                "first)", (False,)),
+    "dynamic": (frozenset(), "remove it (to run a layer eagerly, compile the model with `run_eagerly=True`)",
+                (False,)),
+}
 # Model methods Keras 3 removed (AttributeError: 'Sequential' object has no attribute '<name>');
 # Keras 2.15 still has them (with a deprecation warning) -> what to call instead.
 MODEL_METHODS_REMOVED_IN_3 = {
