@@ -61,6 +61,12 @@ NOT_DERIVED_OPS = {"zeros_like", "ones_like", "shape", "size", "rank", "int_shap
                    "epsilon", "floatx", "constant", "zeros", "ones", "convert_to_tensor_v2"}
 _NAMESPACES = ("tf.math.", "tf.nn.", "tf.dtypes.", "tf.", "keras.ops.numpy.", "keras.ops.nn.",
                "keras.ops.math.", "keras.ops.", "keras.backend.")
+# TensorFlow ops with a parameter that accepts only integers: (parameter, position, allowed dtypes as
+# TensorFlow's TypeError lists them). Measured on Keras 3.15 / 2.15 with y_true passed uncast (KC407).
+INTEGER_ONLY_OPS = {
+    "sparse_softmax_cross_entropy_with_logits": ("labels", 0, "int32, int64"),
+    "gather": ("indices", 1, "int16, int32, int64"),
+}
 # Keras op names in TensorFlow's error message (`Input 'y' of 'Mul' Op has type ...`).
 TF_OP_NAMES = {"Add": "AddV2", "Subtract": "Sub", "Multiply": "Mul", "Divide": "RealDiv",
                "add": "AddV2", "subtract": "Sub", "multiply": "Mul", "maximum": "Maximum",
@@ -184,6 +190,19 @@ class OneHotUse:
 
 
 @dataclass
+class IntegerOnlyUse:
+    """KC407: a TensorFlow op that takes only integers (`labels` of
+    `tf.nn.sparse_softmax_cross_entropy_with_logits`, `indices` of `tf.gather`) given y_true as Keras
+    passed it (up to reshapes, squeezes and subscripts: no cast)."""
+
+    node: cst.Call
+    op: str  # the callee as resolved (`tf.nn.sparse_softmax_cross_entropy_with_logits`)
+    param: str  # the integer-only parameter
+    arg: cst.CSTNode  # what was passed for it
+    allowed: str  # TensorFlow's list of accepted dtypes, as its error words it
+
+
+@dataclass
 class ClassCount:
     """A literal class count written in the function: one_hot depth or `num_classes=`."""
 
@@ -204,6 +223,7 @@ class FunctionFacts:
     logs: list = field(default_factory=list)  # [LogUse]
     onehots: list = field(default_factory=list)  # [OneHotUse]
     class_counts: list = field(default_factory=list)  # [ClassCount]
+    integer_ops: list = field(default_factory=list)  # [IntegerOnlyUse]
 
     @property
     def name(self) -> str:
@@ -710,6 +730,11 @@ class _Dataflow:
             return _unknown(*flows)
         first = self._flow(arg(0, "x"))
         promotes = family == "ops"
+        if short in INTEGER_ONLY_OPS and family == "tf":
+            param, index, allowed = INTEGER_ONLY_OPS[short]
+            given, where = arg(index, param), arg_node(index, param)
+            if isinstance(given, Flow) and given.raw_true and not given.unknown and where is not None:
+                self.ff.integer_ops.append(IntegerOnlyUse(node, name, param, where, allowed))
         if short in NOT_DERIVED_OPS:
             if short == "floatx":
                 return DtypeRef("float")
@@ -922,6 +947,15 @@ ONE_HOT_INDICES_ERROR = ("TypeError: Value passed to parameter 'indices' has Dat
                          "allowed values: uint8, int8, int32, int64")
 
 
+def float_labels_majors(use: Any) -> set:
+    """The Keras majors on which a custom function (`use`) receives y_true as floats: Keras 3 converts
+    it for a loss, Keras 2 for a metric; float labels in the fit data are floats on both."""
+    majors = {Y_TRUE_AS_FLOAT[use.role]} if use.role in Y_TRUE_AS_FLOAT else set()
+    if labels_kind(use) == "float":
+        majors |= {"2", "3"}
+    return majors
+
+
 def float_indices_majors(use: Any, onehot: OneHot) -> set:
     """The Keras majors on which `onehot` (tf.one_hot / tf.keras.backend.one_hot on y_true as Keras
     passed it) gets float indices and raises; keras.ops.one_hot casts its indices and never does.
@@ -932,9 +966,7 @@ def float_indices_majors(use: Any, onehot: OneHot) -> set:
     short, family = _short(str(onehot.op))
     if short != "one_hot" or family not in ("tf", "backend"):
         return set()
-    majors = {Y_TRUE_AS_FLOAT[use.role]} if use.role in Y_TRUE_AS_FLOAT else set()
-    if labels_kind(use) == "float":
-        majors |= {"2", "3"}
+    majors = float_labels_majors(use)
     if family == "backend" and getattr(onehot.op, "flavor", None) == "keras":
         majors.discard("3")
     return majors
