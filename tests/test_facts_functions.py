@@ -294,3 +294,40 @@ def test_seeded_generators_draw_like_np_random(gen):
     fit = analyze(cst.parse_module(src)).models[0].fits[0]
     assert (fit.x.shape, fit.x.dtype) == ((64, 8), "float")
     assert (fit.y.shape, fit.y.dtype, fit.y.int_high) == ((64,), "int", 3)
+
+
+@pytest.mark.parametrize("base, used", [
+    ("keras.losses.Loss", True),
+    ("tf.keras.losses.Loss", True),
+    ("object", False),
+])
+def test_a_loss_subclass_instance_is_a_custom_loss(base, used):
+    module = cst.parse_module(HEADER + textwrap.dedent(f"""
+        class Scaled({base}):
+            def __init__(self, scale=2.0):
+                super().__init__()
+                self.scale = scale
+
+            def call(self, y_true, y_pred):
+                return self.scale * tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        model.compile(optimizer="adam", loss=Scaled(3.0))
+        """))
+    facts = analyze(module)
+    uses = [(u.role, u.func.name) for u in facts.fn_uses]
+    assert uses == ([("loss", "call")] if used else [])
+    if used:
+        ff = function_facts(facts, facts.fn_uses[0].func)
+        assert [(op.param, code(facts, op.arg)) for op in ff.integer_ops] == [("labels", "y_true")]
+
+
+def test_only_uncast_labels_reach_integer_only_ops():
+    _, ff = facts_of("""
+        def f(y_true, y_pred):
+            a = tf.gather(tf.eye(3), tf.reshape(y_true, [-1]))
+            b = tf.gather(tf.eye(3), tf.cast(y_true, "int32"))
+            c = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_true + 0, logits=y_pred)
+            return a + b + c
+    """)
+    assert [op.param for op in ff.integer_ops] == ["indices"]

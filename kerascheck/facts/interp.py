@@ -268,6 +268,7 @@ class Interpreter:
             return False
         if isinstance(node, cst.ClassDef):
             cls = ClassRef(node, self._is_model_class(node, frame), closure=frame)
+            cls.is_loss = not cls.is_model and self._has_base(node, frame, ("keras.losses.Loss",))
             cls.is_pipeline = not cls.is_model and \
                 any(pipelines.is_sequence_base(self.eval(base.value, frame)) for base in node.bases
                     if not isinstance(base.value, cst.Call))  # a call's side effects are recorded once
@@ -385,6 +386,15 @@ class Interpreter:
             owner = self.eval(target.value, frame)
             if isinstance(owner, (Seq, DictV)):
                 owner.unsure = True  # `outs[i] = ...` / `losses["b"] = ...`
+
+    def _has_base(self, node: cst.ClassDef, frame: _Frame, names: tuple) -> bool:
+        for base in node.bases:
+            if isinstance(base.value, cst.Call):
+                continue  # a call's side effects are recorded once
+            value = self.eval(base.value, frame)
+            if (isinstance(value, QName) and value.name in names) or (isinstance(value, ClassRef) and value.is_loss):
+                return True
+        return False
 
     def _is_model_class(self, node: cst.ClassDef, frame: _Frame) -> bool:
         for base in node.bases:
@@ -938,6 +948,8 @@ class Interpreter:
 
     def instantiate(self, cls: ClassRef, args: list, kwargs: dict, node: cst.CSTNode, frame: _Frame) -> Any:
         self.called.add(id(cls.node))
+        if cls.is_loss:
+            return self._loss_instance(cls, args, kwargs, node, frame)
         if not cls.is_model:
             return Pipeline("sequence", node) if cls.is_pipeline else UNKNOWN
         entered = self._enter_other_module(cls.closure, node, cls.node)
@@ -946,6 +958,18 @@ class Interpreter:
         finally:
             if entered:
                 self.anchor = None
+
+    def _loss_instance(self, cls: ClassRef, args: list, kwargs: dict, node: cst.CSTNode, frame: _Frame) -> Any:
+        """`MyLoss(...)` of a `keras.losses.Loss` subclass: its `call(y_true, y_pred)`, bound to the
+        instance its `__init__` set up, which compile() then treats as a custom loss function."""
+        call = cls.method("call")
+        if call is None:
+            return UNKNOWN
+        inst = Instance(cls)
+        init = cls.method("__init__")
+        if init is not None:
+            self.call_func(Func(init, cls.closure, inst), args, kwargs, frame, node)
+        return Func(call, cls.closure, inst)
 
     def _instantiate(self, cls: ClassRef, args: list, kwargs: dict, node: cst.CSTNode, frame: _Frame) -> Model:
         inst = Instance(cls)

@@ -87,6 +87,7 @@ class ClassRef:
     is_model: bool
     closure: Any = None
     is_pipeline: bool = False  # a keras.utils.Sequence / PyDataset subclass (facts/pipelines.py)
+    is_loss: bool = False  # a keras.losses.Loss subclass: an instance is its `call`, a custom loss
 
     def method(self, name: str) -> Optional[cst.FunctionDef]:
         """The method `name` the class body itself defines (inherited ones are not followed)."""
