@@ -20,9 +20,13 @@ class OptimizerLrAttribute(Rule):
     def check(self, facts: ModuleFacts) -> Iterator[Hit]:
         models = _model_names(facts)
         for node, name in facts.dotted_names:
-            owner, sep, attr = name.rpartition(".optimizer.")
-            if not sep or attr != "lr" or not (owner == "self.model" or owner in models):
+            owner, sep, rest = name.rpartition(".optimizer.")
+            if not sep or rest.split(".", 1)[0] != "lr" or not (owner == "self.model" or owner in models):
                 continue
+            # `model.optimizer.lr.numpy()`: the dotted name runs past `lr`; the finding is on `...lr`
+            name = f"{owner}.optimizer.lr"
+            while isinstance(node, cst.Attribute) and node.attr.value != "lr":
+                node = node.value
             optimizer = f"{owner}.optimizer"
             if id(node) in facts.stores:
                 hit = self.hit(node, name=f"{name} = ...", effect=_WRITE,
