@@ -6,7 +6,7 @@ from kerascheck.checks.outputs._text import versions_text
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.tensors import sequential_input
-from kerascheck.facts.values import Array, Layer, Model, Pipeline, Tensor
+from kerascheck.facts.values import Array, Const, DictV, Layer, Model, Pipeline, Seq, Tensor
 from kerascheck.rule import Hit, Rule
 
 
@@ -54,6 +54,9 @@ class InputShapeMismatch(Rule):
                 first = _first_layer(model)
             declared = inp.shape[1:] if isinstance(inp, Tensor) and inp.is_input and inp.shape else None
             for fit in model.fits:
+                if model.kind == "functional" and isinstance(inp, Seq):
+                    yield from self._multi_input(inp.items, fit, facts, model)
+                    continue
                 x, loader = fit.x, None
                 if isinstance(x, Pipeline) and x.features is not None:
                     x, loader = x.features, x  # the image batches a directory loader yields
@@ -79,8 +82,38 @@ class InputShapeMismatch(Rule):
                 yield self.hit(_x_node(fit.node), method=fit.method, got=got, expected=expected,
                                consequence=consequence, fix=fix)
 
+    def _multi_input(self, inputs: list, fit, facts: ModuleFacts, model: Model) -> Iterator[Hit]:
+        """A functional model with several `keras.Input`s fed a list (by position) or a dict (by the
+        inputs' names) of arrays: each array against its input."""
+        if not all(isinstance(t, Tensor) and t.is_input for t in inputs):
+            return
+        x, node = fit.x, _x_node(fit.node)
+        pairs = []
+        if isinstance(x, Seq) and len(x.items) == len(inputs):
+            elements = node.elements if isinstance(node, (cst.List, cst.Tuple)) else None
+            for i, (t, a) in enumerate(zip(inputs, x.items)):
+                where = elements[i].value if elements and len(elements) == len(inputs) else node
+                pairs.append((i, t, a, where))
+        elif isinstance(x, DictV):
+            names = [t.name for t in inputs]
+            for key, a in x.items:
+                if isinstance(key, Const) and key.value in names and names.count(key.value) == 1:
+                    i = names.index(key.value)
+                    pairs.append((i, inputs[i], a, node))
+        for i, t, a, where in pairs:
+            if t.shape is None or not isinstance(a, Array) or a.shape is None or len(a.shape) < 1:
+                continue
+            found = self._declared(model, t.shape[1:], a.shape, None, facts, i)
+            if found is None:
+                continue
+            expected, consequence = found
+            label = f"input {i}" + (f" (`{t.name}`)" if t.name else "")
+            yield self.hit(where, method=fit.method, got=f"{_shape(a.shape)} for {label}", expected=expected,
+                           consequence=consequence,
+                           fix="Make each array and its `keras.Input(shape=...)` agree")
+
     def _declared(self, model: Model, spec: tuple, shape: tuple, first: Optional[Layer],
-                  facts: ModuleFacts) -> Optional[tuple]:
+                  facts: ModuleFacts, index: int = 0) -> Optional[tuple]:
         data = shape[1:]
         expected = f"shape {_shape((None,) + tuple(spec))}"
         full = _shape((None,) + tuple(spec))
@@ -99,7 +132,7 @@ class InputShapeMismatch(Rule):
             return None
         k3 = None
         if model.kind == "functional":
-            k3 = f"Keras 3 raises `ValueError: Input 0 ... is incompatible with the layer: expected shape={full}, " \
+            k3 = f"Keras 3 raises `ValueError: Input {index} ... is incompatible with the layer: expected shape={full}, " \
                  f"found shape=...`"
         elif len(spec) - 1 in differ and first is not None and first.cls in K.LAST_AXIS_LAYERS:
             if first.cls in K.RECURRENT_LAYERS:
