@@ -10,7 +10,7 @@ import libcst as cst
 from kerascheck.facts import keras_api as K
 from kerascheck.facts import training_mode
 from kerascheck.facts.names import Canonical
-from kerascheck.facts.values import UNKNOWN, Const, Layer, Model, QName, Seq, Tensor
+from kerascheck.facts.values import UNKNOWN, Array, Const, Layer, Model, QName, Seq, Tensor
 
 
 def const(value: Any) -> Any:
@@ -161,6 +161,8 @@ def apply_layer(layer: Layer, x: Any, follows: bool = True) -> Tensor:
 def _apply_layer(layer: Layer, x: Any) -> Tensor:
     src = x if isinstance(x, Tensor) else Tensor()
     cls = layer.cls
+    if cls == "Reshape" and isinstance(x, Tensor) and len(layer.inputs) < 8:
+        layer.inputs.append(x)
     if cls in K.TRANSPARENT_LAYERS or (cls == "Activation" and layer.activation == "linear"):
         # An identity activation (the mixed-precision idiom `Activation("linear", dtype="float32")`
         # after a softmax) keeps what came before it.
@@ -208,6 +210,79 @@ def positional_source(layers: tuple) -> Optional[Layer]:
             continue
         return layer if isinstance(layer, Layer) else None
     return None
+
+
+def sample_size(t: Tensor) -> Optional[int]:
+    """The number of values in one sample of `t` (all axes but the batch), when known: a declared
+    input's full shape, or the units of a rank-2 output (`Dense(6272)` gives 6272)."""
+    if t.shape is not None and len(t.shape) >= 2 and all(isinstance(d, int) and d > 0 for d in t.shape[1:]):
+        size = 1
+        for d in t.shape[1:]:
+            size *= d
+        return size
+    if t.rank == 2 and isinstance(t.units, int) and t.units > 0:
+        return t.units
+    return None
+
+
+@dataclass(frozen=True)
+class ReshapeMismatch:
+    """`Reshape(target_shape)` applied to a tensor whose sample size the target cannot hold."""
+
+    layer: Layer
+    size: int  # values per sample coming in
+    target: tuple  # the target shape, -1 included
+
+
+def reshape_mismatches(layers: list, models: list) -> Iterator[ReshapeMismatch]:
+    """The Reshape layers among `layers` whose target cannot hold what they get: Keras 3.15 and 2.15
+    raise at model construction when the target's sizes multiply to another number than the
+    incoming sample size (or, with one -1, do not divide it). A Sequential model's layers are
+    applied when its output is asked for, so each model's output is worked out first."""
+    for model in models:
+        if model.kind == "sequential":
+            sequential_output(model)
+    seen = set()
+    for layer in layers:
+        if layer.cls == "Reshape" and id(layer.node) not in seen:
+            seen.add(id(layer.node))
+            yield from _reshape_mismatches(layer)
+
+
+def _reshape_mismatches(layer: Layer) -> Iterator[ReshapeMismatch]:
+    if not layer.inputs:
+        return
+    target = shape_tuple(layer.arg("target_shape", 0))
+    if not target or any(not isinstance(d, int) or d == 0 or d < -1 for d in target) or target.count(-1) > 1:
+        return
+    known = 1
+    for d in target:
+        if d != -1:
+            known *= d
+    seen = set()
+    for t in layer.inputs:
+        size = sample_size(t)
+        if size is None or size in seen:
+            continue
+        seen.add(size)
+        if (-1 in target and size % known) or (-1 not in target and size != known):
+            yield ReshapeMismatch(layer, size, target)
+
+
+def embedding_weights_mismatch(layer: Layer) -> Optional[tuple]:
+    """`Embedding(input_dim, output_dim, weights=[matrix])` whose matrix shape is known and is not
+    (input_dim, output_dim): ((input_dim, output_dim), the matrix shape, the matrix's node)."""
+    if layer.cls != "Embedding":
+        return None
+    weights = layer.kwargs.get("weights")
+    dims = (int_const(layer.arg("input_dim", 0)), int_const(layer.arg("output_dim", 1)))
+    if not isinstance(weights, Seq) or len(weights.items) != 1 or None in dims:
+        return None
+    matrix = weights.items[0]
+    shape = matrix.shape if isinstance(matrix, Array) else None
+    if shape is None or len(shape) != 2 or not all(isinstance(d, int) for d in shape):
+        return None
+    return (dims, tuple(shape), matrix.node) if tuple(shape) != dims else None
 
 
 def sequential_output(model: Model) -> Any:

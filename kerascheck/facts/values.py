@@ -125,6 +125,8 @@ class Layer:
     activation_node: Optional[cst.CSTNode] = _f(default=None, repr=False)
     input_shape: Optional[tuple] = None  # declared `input_shape=` (without batch)
     name: Optional[str] = None
+    # the tensors the layer was called on, as far as known (facts/tensors.py: Reshape's size check)
+    inputs: list = field(default_factory=list, repr=False)
 
     def arg(self, name: str, index: Optional[int] = None) -> Any:
         if name in self.kwargs:

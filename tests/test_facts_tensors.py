@@ -1,0 +1,61 @@
+"""Layer-level facts (facts/tensors.py): the values one sample holds, Reshape's size check, an
+Embedding's pretrained matrix, floats given as layer sizes. Unknown stays unknown."""
+
+import libcst as cst
+import pytest
+
+from kerascheck.facts.interp import analyze
+from kerascheck.facts.tensors import embedding_weights_mismatch, float_counts, reshape_mismatches
+
+HEAD = "import numpy as np\nimport keras\nfrom keras import layers\n"
+
+
+def layers_of(body: str):
+    return analyze(cst.parse_module(HEAD + body)).layers_built
+
+
+@pytest.mark.parametrize("before, target, expected", [
+    ("keras.Input((100,)), layers.Dense(7 * 7 * 128)", "(7, 7, 256)", [6272]),
+    ("keras.Input((100,)), layers.Dense(7 * 7 * 256)", "(7, 7, 256)", []),
+    ("keras.Input((784,))", "(-1, 10)", [784]),  # 784 is not a multiple of 10
+    ("keras.Input((784,))", "(-1, 16)", []),
+    ("keras.Input((28, 28))", "(28, 28, 1)", []),
+    ("keras.Input((None, 8))", "(-1, 3)", []),  # the sample size is not known
+    ("keras.Input((8, 8, 3)), layers.Conv2D(4, 3)", "(100,)", []),  # conv spatial sizes are not followed
+    ("keras.Input((100,)), layers.Dense(n)", "(7, 7, 256)", []),
+])
+def test_reshape_sizes(before, target, expected):
+    facts = analyze(cst.parse_module(HEAD + f"model = keras.Sequential([{before}, layers.Reshape({target})])\n"))
+    found = [m.size for m in reshape_mismatches(facts.layers_built, facts.models)]
+    assert found == expected
+
+
+@pytest.mark.parametrize("call, expected", [
+    ("layers.Embedding(1001, 64, weights=[np.zeros((1000, 64))])", ((1001, 64), (1000, 64))),
+    ("layers.Embedding(1000, 64, weights=[np.zeros((1000, 64))])", None),
+    ("layers.Embedding(input_dim=1000, output_dim=32, weights=[np.random.rand(1000, 64)])", ((1000, 32), (1000, 64))),
+    ("layers.Embedding(vocab, 64, weights=[np.zeros((1000, 64))])", None),
+    ("layers.Embedding(1000, 64, weights=[np.load('m.npy')])", None),
+])
+def test_embedding_weights(call, expected):
+    (layer,) = layers_of(f"emb = {call}\n")
+    found = embedding_weights_mismatch(layer)
+    assert (found[:2] if found else None) == expected
+
+
+@pytest.mark.parametrize("call, expected", [
+    ("layers.Dense(64 / 2)", [("units", 32.0)]),
+    ("layers.Dense(h / 2)", [("units", None)]),  # true division: a float whatever h is
+    ("layers.Dense(h * 0.5)", [("units", None)]),
+    ("layers.Dense(64 // 2)", []),
+    ("layers.Dense(int(h / 2))", []),
+    ("layers.Dense(h)", []),
+    ("layers.Conv2D(32, 6 / 2)", [("kernel_size", 3.0)]),
+    ("layers.Conv2D(32, (3.0, 3))", [("kernel_size", 3.0)]),
+    ("layers.Reshape((n / 2, 2))", [("target_shape", None)]),
+    ("layers.Dropout(0.5)", []),
+    ("layers.Dense(*sizes)", []),
+])
+def test_float_layer_sizes(call, expected):
+    (layer,) = layers_of(f"x = {call}\n")
+    assert [(f.argument, f.value) for f in float_counts(layer)] == expected
