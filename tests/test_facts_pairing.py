@@ -297,3 +297,28 @@ model.fit(np.random.rand(16, 8, 8, 3), {y})
 """)
     pairs = list(label_pairs(facts.models[0]))
     assert [per_sample_targets(lp) for lp in pairs] == [expected]
+
+
+@pytest.mark.parametrize("units, loss, y, expected", [
+    (4, "mse", "np.random.rand(16, 1)", (4, 1, True)),  # one target column over 4 outputs
+    (1, "mae", "np.random.rand(16, 3)", (1, 3, True)),  # one output over 3 columns
+    (4, "huber", "np.random.rand(16, 3)", (4, 3, False)),  # raises
+    (2, "binary_crossentropy", "np.random.randint(0, 2, 16)", (2, 1, False)),  # raises: bce never broadcasts
+    (3, "mse", "np.random.rand(16, 3)", None),
+    (3, "categorical_crossentropy", "np.random.rand(16, 4)", None),  # the categorical rules' business
+    (3, "mse", "np.load('y.npy')", None),  # unknown width
+])
+def test_width_mismatch(units, loss, y, expected):
+    from kerascheck.facts.pairing import width_mismatch
+
+    _, facts = facts_of(HEAD + f"""
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense({units})])
+model.compile(optimizer="adam", loss="{loss}")
+model.fit(np.random.rand(16, 8), {y})
+""")
+    found = [width_mismatch(lp) for lp in label_pairs(facts.models[0])]
+    got = [(f.units, f.width, f.broadcasts) if f else None for f in found]
+    if expected is not None:
+        assert got == [expected]
+    else:
+        assert all(g is None for g in got)

@@ -43,6 +43,11 @@ LOSS_ALIASES = {
     "msle": "mean_squared_logarithmic_error",
 }
 CATEGORICAL_LOSSES = {"categorical_crossentropy", "categorical_focal_crossentropy"}
+# Built-in elementwise losses measured (Keras 3.15 and 2.15) on a flat output of k units against
+# targets of another width m: binary crossentropy raises for any k != m; the regression losses raise
+# for k, m > 1 and broadcast silently when one side has a single column (k outputs all trained toward
+# one target, or one output toward the mean of m targets).
+ELEMENTWISE_WIDTH_LOSSES = frozenset({"binary_crossentropy", "mean_squared_error", "mean_absolute_error", "huber"})
 # Built-in losses measured (Keras 3.15 and 2.15) on an output that keeps positions (rank 3 or 4)
 # against per-sample targets (rank 1 or 2): the crossentropies raise; mse/mae raise, or broadcast
 # into an (N, ..., N) loss when the axis sizes happen to agree.

@@ -172,6 +172,32 @@ def per_sample_targets(lp: LabelPair) -> bool:
             and y.shape[-1] == out.units)
 
 
+@dataclass(frozen=True)
+class WidthMismatch:
+    units: int  # of the flat output
+    width: int  # columns of the targets; `(N,)` counts as one
+    # one column on either side under a regression loss: NumPy broadcasting computes another loss
+    # instead of raising (measured, keras_api.ELEMENTWISE_WIDTH_LOSSES)
+    broadcasts: bool
+
+
+def width_mismatch(lp: LabelPair) -> Optional[WidthMismatch]:
+    """A flat output (rank 2, k units) meeting targets of another known width m under a loss of
+    keras_api.ELEMENTWISE_WIDTH_LOSSES. None when either is unknown, or the widths agree."""
+    out, y, loss = lp.pair.output, lp.y, lp.pair.loss.name
+    if loss not in K.ELEMENTWISE_WIDTH_LOSSES or out.rank != 2 or out.units is None:
+        return None
+    if y.rank == 1:
+        width = 1
+    elif y.rank == 2 and isinstance(y.shape[-1], int):
+        width = y.shape[-1]
+    else:
+        return None
+    if out.units == width:
+        return None
+    return WidthMismatch(out.units, width, loss != "binary_crossentropy" and min(out.units, width) == 1)
+
+
 def every_target_fits(models: list[Model], node: cst.CSTNode, fits_target: Callable[[Tensor, Array], bool]) -> bool:
     """True when the loss written at `node` is paired with an output by some compile() and every
     compile that uses it is followed by fit/evaluate calls, all of whose targets for that output are
