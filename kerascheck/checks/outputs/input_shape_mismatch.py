@@ -75,6 +75,9 @@ class InputShapeMismatch(Rule):
                        "`input_shape=`)") if declared is not None else \
                     "Add the missing axis (e.g. `x[..., None]` for a single channel or feature)"
                 got = _shape(x.shape)
+                if declared is not None and tuple(declared) == tuple(x.shape):
+                    fix = ("The declared shape is the whole array's, sample axis included: declare one sample's "
+                           "shape, `input_shape=X.shape[1:]` (or `keras.Input(shape=X.shape[1:])`)")
                 if loader is not None:
                     got += " (the image batches its loader yields)"
                     fix = ("Load the images in the declared shape (`image_size=`/`target_size=` and `color_mode=`), "
