@@ -21,7 +21,8 @@ def layers_of(body: str):
     ("keras.Input((784,))", "(-1, 16)", []),
     ("keras.Input((28, 28))", "(28, 28, 1)", []),
     ("keras.Input((None, 8))", "(-1, 3)", []),  # the sample size is not known
-    ("keras.Input((8, 8, 3)), layers.Conv2D(4, 3)", "(100,)", []),  # conv spatial sizes are not followed
+    ("keras.Input((8, 8, 3)), layers.Conv2D(4, 3)", "(100,)", [144]),  # "valid": 6 x 6 x 4
+    ("keras.Input((8, 8, 3)), layers.Conv2D(4, 3, dilation_rate=2)", "(100,)", []),  # not followed
     ("keras.Input((100,)), layers.Dense(n)", "(7, 7, 256)", []),
 ])
 def test_reshape_sizes(before, target, expected):
@@ -59,3 +60,31 @@ def test_embedding_weights(call, expected):
 def test_float_layer_sizes(call, expected):
     (layer,) = layers_of(f"x = {call}\n")
     assert [(f.argument, f.value) for f in float_counts(layer)] == expected
+
+
+@pytest.mark.parametrize("layers, shape", [
+    ("layers.Conv2D(8, 3)", (None, 26, 26, 8)),
+    ("layers.Conv2D(8, 3, padding='same', strides=2)", (None, 14, 14, 8)),
+    ("layers.Conv2D(8, (3, 5), strides=(1, 2))", (None, 26, 12, 8)),
+    ("layers.MaxPooling2D()", (None, 14, 14, 1)),
+    ("layers.MaxPooling2D(3)", (None, 9, 9, 1)),  # strides default to the pool size
+    ("layers.MaxPooling2D(2), layers.MaxPooling2D(2), layers.MaxPooling2D(2, padding='same')", (None, 4, 4, 1)),
+    ("layers.Conv2DTranspose(4, 3, strides=2)", (None, 57, 57, 4)),  # valid: 28 * 2 + (3 - 2)
+    ("layers.Conv2DTranspose(4, 3, strides=2, padding='same')", (None, 56, 56, 4)),
+    ("layers.UpSampling2D((2, 3))", (None, 56, 84, 1)),
+    ("layers.ZeroPadding2D(2)", (None, 32, 32, 1)),
+    ("layers.ZeroPadding2D()", (None, 30, 30, 1)),
+    ("layers.Cropping2D(((1, 2), (3, 4)))", (None, 25, 21, 1)),
+    ("layers.Resizing(64, 32)", (None, 64, 32, 1)),
+    ("layers.Rescaling(1 / 255), layers.Flatten()", (None, 784)),
+    ("layers.Conv2D(8, 3), layers.GlobalAveragePooling2D(), layers.Dense(5)", (None, 5)),
+    ("layers.Dense(4)", (None, 28, 28, 4)),
+    ("layers.Conv2D(8, 3, data_format='channels_first')", None),
+    ("layers.Conv2D(8, 3, dilation_rate=2)", None),
+    ("layers.Conv2D(8, k)", None),
+    ("layers.Lambda(lambda t: t), layers.Dense(4)", None),
+])
+def test_shapes_through_layers(layers, shape):
+    facts = analyze(cst.parse_module(HEAD + f"model = keras.Sequential([keras.Input((28, 28, 1)), {layers}])\n"))
+    (out,) = [o for _, o in facts.models[0].output_list()]
+    assert out.shape == shape

@@ -172,6 +172,25 @@ def per_sample_targets(lp: LabelPair) -> bool:
             and y.shape[-1] == out.units)
 
 
+def position_mismatch(lp: LabelPair) -> Optional[tuple]:
+    """(output shape, target shape) when the output keeps positions (rank 3 or more), both shapes are
+    known, the ranks agree (or the targets are sparse class ids one rank below), and an axis between
+    the batch and the last has another size in each (both above 1: a size of 1 may broadcast)."""
+    out, y, loss = lp.pair.output, lp.y, lp.pair.loss.name
+    if loss not in K.POSITION_COUNT_LOSSES or out.shape is None or y.shape is None or len(out.shape) < 3:
+        return None
+    if len(y.shape) == len(out.shape):
+        inner = y.shape[1:-1]
+    elif loss in K.SPARSE_LOSSES and len(y.shape) == len(out.shape) - 1:
+        inner = y.shape[1:]
+    else:
+        return None  # other ranks are KC105's
+    for a, b in zip(out.shape[1:-1], inner):
+        if isinstance(a, int) and isinstance(b, int) and a > 1 and b > 1 and a != b:
+            return tuple(out.shape), tuple(y.shape)
+    return None
+
+
 @dataclass(frozen=True)
 class WidthMismatch:
     units: int  # of the flat output

@@ -8,7 +8,7 @@ from typing import Any, Iterator, Optional
 import libcst as cst
 
 from kerascheck.facts import keras_api as K
-from kerascheck.facts import training_mode
+from kerascheck.facts import shapes, training_mode
 from kerascheck.facts.names import Canonical
 from kerascheck.facts.values import UNKNOWN, Array, Const, Layer, Model, QName, Seq, Tensor
 
@@ -148,6 +148,10 @@ def apply_layer(layer: Layer, x: Any, follows: bool = True) -> Tensor:
     the call leaves the training mode to the model's caller (no `training=` of its own), so a
     training-dependent layer joins the tensor's `mode_layers`."""
     out = _apply_layer(layer, x)
+    if out.shape is None and isinstance(x, Tensor) and x.shape is not None:
+        shape = shapes.output_shape(layer, x.shape)
+        if shape is not None and out.rank in (None, len(shape)):
+            out.shape, out.rank = shape, len(shape)
     mode = training_mode.chain(x)
     if follows and training_mode.depends_on_training(layer):
         mode = mode + (layer,)

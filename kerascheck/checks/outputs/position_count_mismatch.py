@@ -1,0 +1,43 @@
+from typing import Iterator
+
+from kerascheck.facts.model import ModuleFacts
+from kerascheck.facts.pairing import label_pairs, position_mismatch
+from kerascheck.rule import Hit, Rule
+
+# Measured on 3.15 and 2.15 (tests/fixtures/KC111): every one raises at the first step.
+_SQUARED = "ValueError: Dimensions must be equal"
+_K3 = {"mean_squared_error": _SQUARED, "mean_absolute_error": _SQUARED,
+       "binary_crossentropy": "ValueError: Arguments `target` and `output` must have the same shape",
+       "categorical_crossentropy": "ValueError: Arguments `target` and `output` must have the same shape",
+       "sparse_categorical_crossentropy":
+           "ValueError: Arguments `target` and `output` must have the same shape up until the last dimension"}
+_K2 = {"mean_squared_error": _SQUARED, "mean_absolute_error": _SQUARED,
+       "binary_crossentropy": "ValueError: `logits` and `labels` must have the same shape",
+       "categorical_crossentropy": "ValueError: Shapes (...) and (...) are incompatible",
+       "sparse_categorical_crossentropy":
+           "ValueError: `labels.shape` must equal `logits.shape` except for the last dimension"}
+
+
+def _shape(dims: tuple) -> str:
+    return "(" + ", ".join("N" if i == 0 else "?" if d is None else str(d) for i, d in enumerate(dims)) + ")"
+
+
+class PositionCountMismatch(Rule):
+    """KC111: an output with another number of positions (pixels, time steps) than its targets."""
+
+    code = "KC111"
+
+    def check(self, facts: ModuleFacts) -> Iterator[Hit]:
+        seen = set()
+        for model in facts.models:
+            for lp in label_pairs(model):
+                found = position_mismatch(lp)
+                if found is None or id(lp.pair.node) in seen:
+                    continue
+                seen.add(id(lp.pair.node))
+                loss = lp.pair.loss.name
+                said = {m: t[loss] for m, t in (("3", _K3), ("2", _K2)) if m in facts.keras_versions}
+                error = (f"fit raises {next(iter(said.values()))}" if len(set(said.values())) == 1 else
+                         "; ".join(f"Keras {m} raises {t}" for m, t in said.items()))
+                yield self.hit(lp.pair.node, loss=loss, output=_shape(found[0]), targets=_shape(found[1]),
+                               error=error)
