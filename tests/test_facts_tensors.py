@@ -88,3 +88,20 @@ def test_shapes_through_layers(layers, shape):
     facts = analyze(cst.parse_module(HEAD + f"model = keras.Sequential([keras.Input((28, 28, 1)), {layers}])\n"))
     (out,) = [o for _, o in facts.models[0].output_list()]
     assert out.shape == shape
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("m = keras.Sequential([keras.Input((None, 8)), layers.Flatten(), layers.Dense(1)])", [(None, None, 8)]),
+    ("m = keras.Sequential([keras.Input((None, 8)), layers.Dropout(0.1), layers.Flatten(), layers.Dense(1)])",
+     [(None, None, 8)]),
+    ("i = keras.Input((None, 8))\no = layers.Dense(1)(layers.Flatten()(i))", [(None, None, 8)]),
+    ("m = keras.Sequential([keras.Input((20, 8)), layers.Flatten(), layers.Dense(1)])", []),
+    ("m = keras.Sequential([keras.Input((None, 8)), layers.GlobalAveragePooling1D(), layers.Dense(1)])", []),
+    ("m = keras.Sequential([keras.Input((None, 8)), layers.Flatten()])", []),  # no Dense to size
+    ("m = keras.Sequential([keras.Input(shape), layers.Flatten(), layers.Dense(1)])", []),  # not known
+])
+def test_flatten_over_a_declared_variable_axis(body, expected):
+    from kerascheck.facts.tensors import undefined_flattens
+
+    facts = analyze(cst.parse_module(HEAD + body + "\n"))
+    assert [f.shape for f in undefined_flattens(facts.layers_built, facts.models)] == expected

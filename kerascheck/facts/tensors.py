@@ -165,7 +165,7 @@ def apply_layer(layer: Layer, x: Any, follows: bool = True) -> Tensor:
 def _apply_layer(layer: Layer, x: Any) -> Tensor:
     src = x if isinstance(x, Tensor) else Tensor()
     cls = layer.cls
-    if cls == "Reshape" and isinstance(x, Tensor) and len(layer.inputs) < 8:
+    if cls in ("Reshape", "Dense", "Flatten") and isinstance(x, Tensor) and len(layer.inputs) < 8:
         layer.inputs.append(x)
     if cls in K.TRANSPARENT_LAYERS or (cls == "Activation" and layer.activation == "linear"):
         # An identity activation (the mixed-precision idiom `Activation("linear", dtype="float32")`
@@ -271,6 +271,39 @@ def _reshape_mismatches(layer: Layer) -> Iterator[ReshapeMismatch]:
         seen.add(size)
         if (-1 in target and size % known) or (-1 not in target and size != known):
             yield ReshapeMismatch(layer, size, target)
+
+
+@dataclass(frozen=True)
+class UndefinedFlatten:
+    """`Flatten()` over a declared input with a `None` axis besides the batch, feeding a `Dense`."""
+
+    flatten: Layer
+    dense: Layer
+    shape: tuple  # the declared input's shape, batch axis first
+
+
+def undefined_flattens(layers: list, models: list) -> Iterator[UndefinedFlatten]:
+    """Keras cannot size the Dense kernel: its input has an undefined last axis (Keras 3.15 and 2.15
+    raise when the Dense is built). Only `None`s the script declares (`keras.Input(shape=(None, 8))`,
+    reaching the Flatten through layers that keep the shape) count: elsewhere a `None` in a shape
+    only means not known here."""
+    for model in models:
+        if model.kind == "sequential":
+            sequential_output(model)
+    seen = set()
+    for dense in layers:
+        if dense.cls != "Dense" or id(dense.node) in seen:
+            continue
+        seen.add(id(dense.node))
+        for t in dense.inputs:
+            flat = t.layer
+            if not isinstance(flat, Layer) or flat.cls != "Flatten":
+                continue
+            declared = next((i.shape for i in flat.inputs if i.is_input and i.shape is not None
+                             and any(d is None for d in i.shape[1:])), None)
+            if declared is not None:
+                yield UndefinedFlatten(flat, dense, declared)
+                break
 
 
 def embedding_weights_mismatch(layer: Layer) -> Optional[tuple]:
