@@ -136,3 +136,20 @@ def conv_head(inputs: str) -> str:
 ])
 def test_image_loaders_yield_their_declared_image_shape(loader, inputs, expected):
     assert codes(f"train = {loader}\n" + conv_head(inputs) + "model.fit(train)\n") == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("(x, y), _ = keras.datasets.mnist.load_data()\ny = y / 255.0\n" + head(10, "sparse_categorical_crossentropy", "(28, 28)")
+     + "model.fit(x, y)\n", ["KC211"]),
+    ("y = np.random.randint(0, 3, 64) / 10\n" + head(3, "sparse_categorical_crossentropy") + "model.fit(np.random.rand(64, 4), y)\n",
+     ["KC211"]),
+    ("y = keras.utils.to_categorical(np.random.randint(0, 3, 64) / 255, 3)\n" + head(3, "categorical_crossentropy")
+     + "model.fit(np.random.rand(64, 4), y)\n", ["KC211"]),
+    # the pixels only; a float column divided (not class ids); ids divided by 1
+    ("(x, y), _ = keras.datasets.mnist.load_data()\n" + head(10, "sparse_categorical_crossentropy", "(28, 28)")
+     + "model.fit(x / 255.0, y)\n", []),
+    ("y = np.random.rand(64) / 255\n" + head(3, "sparse_categorical_crossentropy") + "model.fit(np.random.rand(64, 4), y)\n", []),
+    ("y = np.random.randint(0, 3, 64) / 1\n" + head(3, "sparse_categorical_crossentropy") + "model.fit(np.random.rand(64, 4), y)\n", []),
+])
+def test_class_ids_divided_like_pixels(body, expected):
+    assert codes(body) == expected

@@ -172,7 +172,7 @@ def one_hot(labels: Any, n: Optional[int], node: Any) -> Any:
         shape = shape[:-1]
     if n is None:
         n = labels.int_high
-    return Array(shape + (n,), "float", node, one_hot=True)
+    return Array(shape + (n,), "float", node, one_hot=True, ids_divided=labels.ids_divided)
 
 
 def eye_rows(eye: Array, labels: Array, node: Any) -> Any:

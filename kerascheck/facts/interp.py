@@ -526,7 +526,10 @@ class Interpreter:
                     isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
                 divided = RS.divisor_of(node.operator, other, arr is a) if arr.divided is None else \
                     arr.divided if RS.keeps_divisor(node.operator, other) else None
-                return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float", divided=divided)
+                ids = divided if arr.dtype == "int" and divided is not None and divided > 1 and arr.divided is None \
+                    else None
+                return Array(arr.shape, kind, node, False, None, continuous=real and kind == "float", divided=divided,
+                             ids_divided=ids)
         if a is UNKNOWN or b is UNKNOWN:
             divisor = RS.divisor_of(node.operator, b, True) if a is UNKNOWN else RS.divisor_of(node.operator, a, False)
             if divisor is not None and RS.pixel_divisor(divisor):

@@ -172,6 +172,20 @@ def per_sample_targets(lp: LabelPair) -> bool:
             and y.shape[-1] == out.units)
 
 
+def scaled_class_ids(lp: LabelPair) -> Optional[float]:
+    """The constant integer class ids were divided by (`y_train / 255`) before they reached a sparse
+    loss as class ids, or `to_categorical` as ids to encode; None otherwise. Both Kerases cast the
+    fractions back to integers: every label becomes 0 (measured on 3.15 and 2.15)."""
+    y, loss = lp.y, lp.pair.loss.name
+    if y.ids_divided is None:
+        return None
+    if loss in K.SPARSE_LOSSES and not y.one_hot:
+        return y.ids_divided
+    if loss in K.CATEGORICAL_LOSSES and y.one_hot:
+        return y.ids_divided
+    return None
+
+
 def position_mismatch(lp: LabelPair) -> Optional[tuple]:
     """(output shape, target shape) when the output keeps positions (rank 3 or more), both shapes are
     known, the ranks agree (or the targets are sparse class ids one rank below), and an axis between

@@ -177,6 +177,9 @@ class Array:
     int_high: Optional[int] = None  # randint's exclusive upper bound (class count)
     continuous: bool = False  # real-valued draws (np.random.rand/randn/normal/uniform) or arithmetic on them
     divided: Optional[float] = None  # the constant its values were divided by (`x / 255.0`: 255), facts.rescaling
+    # integers (class ids) divided by this constant (`y / 255`), or one-hot rows of such ids: the values
+    # are no longer the class ids they were (facts.pairing.scaled_class_ids)
+    ids_divided: Optional[float] = None
 
     @property
     def rank(self) -> Optional[int]:
