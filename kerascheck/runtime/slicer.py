@@ -68,6 +68,8 @@ class StaticModel:
     x: Optional[dict] = None  # input spec from the data the script feeds fit (JSON form)
     y: Optional[dict] = None
     reason: Optional[str] = None  # why the slice does not build it
+    # the fit/evaluate/predict calls on the model whose data the trace does not use (another call's is)
+    untraced_feeds: list = field(default_factory=list)
 
 
 @dataclass
@@ -367,21 +369,23 @@ def spec_of(value: Any) -> Optional[dict]:
     return None
 
 
-def _data_specs(model: Model, line_of) -> tuple[Optional[dict], Optional[dict]]:
+def _data_specs(model: Model, line_of, predicts: list = ()) -> tuple[Optional[dict], Optional[dict],
+                                                                     Optional[cst.CSTNode]]:
     """Specs from the data fed to the model after its last compile: the runtime model carries that
-    compile, and a script that recompiles with another loss also feeds other targets."""
+    compile, and a script that recompiles with another loss also feeds other targets. With no such
+    fit/evaluate, the inputs of a `predict` (x only). The third item is the call whose data they are."""
     last = max((line_of(c.node) or 0 for c in model.compiles), default=0)
-    fits = [f for f in model.fits if (line_of(f.node) or 0) > last]
+    fits = [f for f in model.fits if (line_of(f.node) or 0) > last] + list(predicts)
     for fit in sorted(fits, key=lambda f: f.method != "fit"):
-        x, y = spec_of(fit.x), spec_of(fit.y)
+        x, y = spec_of(fit.x), spec_of(getattr(fit, "y", None))
         if isinstance(fit.x, Pipeline):  # `fit(dataset)`: the inputs and targets its elements carry
             if fit.x.features is not None:
                 x = spec_of(fit.x.features)
             if y is None and fit.x.labels is not None:
                 y = spec_of(fit.x.labels)
         if x is not None or y is not None:
-            return x, y
-    return None, None
+            return x, y, fit.node
+    return None, None, None
 
 
 # --- the plan --------------------------------------------------------------------------------------
@@ -413,9 +417,15 @@ def build_plan(module: cst.Module, facts: ModuleFacts, pos: Mapping[cst.CSTNode,
         compiled = [c for c in (here(c.node) for c in model.compiles) if c is not None]
         spans = [s.span(built)] if built is not None and built in s.pos else []
         cspans = [s.span(c) for c in compiled]
-        region = [s.span(nd) for nd in (here(n) for n in _model_nodes(model)) if nd is not None]
-        x, y = _data_specs(model, lambda nd: s.pos[nd].start.line if nd in s.pos else None)
+        predicts = [f for f in facts.feeds if f.model is model and f.method == "predict"]
+        region = [s.span(nd) for nd in (here(n) for n in _model_nodes(model) + [f.node for f in predicts])
+                  if nd is not None]
+        x, y, fed = _data_specs(model, lambda nd: s.pos[nd].start.line if nd in s.pos else None, predicts)
         sm = StaticModel(mid, model, spans, cspans, sorted(set(region)), x, y)
+        fed_at = here(fed) if fed is not None else None
+        traced = s.span(fed_at) if fed_at is not None else None
+        feeds = {here(f.node) for f in model.fits} | {here(f.node) for f in facts.feeds if f.model is model}
+        sm.untraced_feeds = sorted({s.span(nd) for nd in feeds if nd is not None} - {traced})
         models.append(sm)
         for nd in [built] + compiled:
             if nd is None or nd not in s.pos or isinstance(nd, cst.ClassDef):

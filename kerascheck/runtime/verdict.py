@@ -336,6 +336,10 @@ class Judge:
             return _verdict(NOT_CHECKED, f"only the forward pass was traced: {why}")
         traced = "fit's train step" if rec.get("traced") == "train_step" else "the forward pass"
         data = f"x {_spec_text(rec.get('x'))}" + (f", y {_spec_text(rec.get('y'))}" if rec.get("y") else "")
+        if any(a <= f.line <= b for sm in models for a, b in sm.untraced_feeds):
+            # `fit(x_ok)` then `predict(x[0])`: the trace ran on the other call's data
+            return _verdict(NOT_CHECKED, f"traced {traced} with another call's data ({data}); the data of "
+                                         f"line {f.line} is not traced")
         return _verdict(REFUTED, f"traced {traced} on {self.version} with {data}: no error")
 
     def _probe(self, f: Finding, expect: RuntimeSpec) -> Optional[dict[str, str]]:

@@ -9,3 +9,13 @@ def versions_text(parts: dict, versions: frozenset) -> str:
         if v in versions and parts.get(v) and not any(c.startswith(parts[v]) for c in chosen):
             chosen.append(parts[v])
     return "; ".join(chosen)
+
+
+def raises_text(errors: dict, versions: frozenset, who: str = "fit") -> str:
+    """What each Keras in play raises, {"3": "ValueError: ...", "2": "..."}: "fit raises X" when both
+    say the same, else "Keras 3 raises X; Keras 2 raises Y" (Keras 3 first; one of them when only
+    one is in play)."""
+    said = {v: errors[v] for v in ("3", "2") if v in versions and errors.get(v)}
+    if len(said) > 1 and len(set(said.values())) == 1:
+        return f"{who} raises {next(iter(said.values()))}"
+    return "; ".join(f"Keras {v} raises {t}" for v, t in said.items())

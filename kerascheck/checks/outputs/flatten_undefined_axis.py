@@ -1,5 +1,6 @@
 from typing import Iterator
 
+from kerascheck.checks.outputs._text import raises_text
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.tensors import undefined_flattens
 from kerascheck.rule import Hit, Rule
@@ -20,6 +21,6 @@ class FlattenUndefinedAxis(Rule):
             if id(found.flatten.node) in seen:
                 continue
             seen.add(id(found.flatten.node))
-            said = [f"Keras {m} raises {t}" for m, t in (("3", _K3), ("2", _K2)) if m in facts.keras_versions]
             shape = "(" + ", ".join("None" if d is None else str(d) for d in found.shape[1:]) + ")"
-            yield self.hit(found.flatten.node, shape=shape, error="; ".join(said))
+            yield self.hit(found.flatten.node, shape=shape,
+                           error=raises_text({"3": _K3, "2": _K2}, facts.keras_versions, "Keras"))

@@ -53,7 +53,9 @@ class InputShapeMismatch(Rule):
                 inp = sequential_input(model)
                 first = _first_layer(model)
             declared = inp.shape[1:] if isinstance(inp, Tensor) and inp.is_input and inp.shape else None
-            for fit in model.fits:
+            # `predict` too: a single sample without its batch axis (`model.predict(x_test[0])`)
+            predicts = [feed for feed in facts.feeds if feed.method == "predict" and feed.model is model]
+            for fit in list(model.fits) + predicts:
                 if model.kind == "functional" and isinstance(inp, Seq):
                     yield from self._multi_input(inp.items, fit, facts, model)
                     continue
@@ -75,7 +77,10 @@ class InputShapeMismatch(Rule):
                        "`input_shape=`)") if declared is not None else \
                     "Add the missing axis (e.g. `x[..., None]` for a single channel or feature)"
                 got = _shape(x.shape)
-                if declared is not None and tuple(declared) == tuple(x.shape):
+                if fit.method == "predict" and declared is not None and tuple(declared) == tuple(x.shape):
+                    fix = ("`predict` takes a batch, and this is one sample: keep the batch axis, "
+                           "`model.predict(x[i:i + 1])` or `model.predict(np.expand_dims(x[i], 0))`")
+                elif declared is not None and tuple(declared) == tuple(x.shape):
                     fix = ("The declared shape is the whole array's, sample axis included: declare one sample's "
                            "shape, `input_shape=X.shape[1:]` (or `keras.Input(shape=X.shape[1:])`)")
                 if loader is not None:

@@ -1,5 +1,6 @@
 from typing import Iterator
 
+from kerascheck.checks.outputs._text import raises_text
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import label_pairs, width_mismatch
 from kerascheck.rule import Hit, Rule
@@ -13,12 +14,10 @@ _RAISES = "ValueError: Dimensions must be equal"
 def _consequence(loss: str, width_rank: int, versions: frozenset) -> str:
     if loss != "binary_crossentropy":
         return f"fit raises {_RAISES}"
-    said = {v: _BCE[v] for v in ("3", "2") if v in versions}
-    if width_rank == 1 and "3" in said:
-        said["3"] = "ValueError: Arguments `target` and `output` must have the same rank (ndim)"
-    if len(said) == 1:
-        return f"fit raises {next(iter(said.values()))}"
-    return "; ".join(f"Keras {v} raises {t}" for v, t in said.items())
+    errors = dict(_BCE)
+    if width_rank == 1:
+        errors["3"] = "ValueError: Arguments `target` and `output` must have the same rank (ndim)"
+    return raises_text(errors, versions)
 
 
 class OutputWidthMismatch(Rule):

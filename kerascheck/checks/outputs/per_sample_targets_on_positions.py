@@ -1,5 +1,6 @@
 from typing import Iterator, Optional
 
+from kerascheck.checks.outputs._text import raises_text
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import LabelPair, label_pairs, per_sample_targets
@@ -70,11 +71,7 @@ class PerSampleTargetsOnPositions(Rule):
                     continue
                 seen.add(id(lp.pair.node))
                 out, y, loss = lp.pair.output, lp.y, lp.pair.loss.name
-                said = {v: t for v, t in (("3", _k3(loss, lp)), ("2", _K2[loss])) if v in facts.keras_versions}
-                if len(set(said.values())) == 1:
-                    error = f"fit raises {next(iter(said.values()))}"
-                else:
-                    error = "; ".join(f"Keras {v} raises {t}" for v, t in said.items())
+                error = raises_text({"3": _k3(loss, lp), "2": _K2[loss]}, facts.keras_versions)
                 yield self.hit(lp.pair.node, loss=loss, output=_dims(out.shape, out.rank, out.units),
                                targets=_dims(y.shape, y.rank, None), error=error,
                                remedy=_remedy(positional_source(_layers(model, lp))))

@@ -1,5 +1,6 @@
 from typing import Iterator
 
+from kerascheck.checks.outputs._text import raises_text
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import label_pairs, position_mismatch
 from kerascheck.rule import Hit, Rule
@@ -36,8 +37,6 @@ class PositionCountMismatch(Rule):
                     continue
                 seen.add(id(lp.pair.node))
                 loss = lp.pair.loss.name
-                said = {m: t[loss] for m, t in (("3", _K3), ("2", _K2)) if m in facts.keras_versions}
-                error = (f"fit raises {next(iter(said.values()))}" if len(set(said.values())) == 1 else
-                         "; ".join(f"Keras {m} raises {t}" for m, t in said.items()))
+                error = raises_text({"3": _K3[loss], "2": _K2[loss]}, facts.keras_versions)
                 yield self.hit(lp.pair.node, loss=loss, output=_shape(found[0]), targets=_shape(found[1]),
                                error=error)

@@ -1,5 +1,6 @@
 from typing import Iterator
 
+from kerascheck.checks.outputs._text import raises_text
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.tensors import reshape_mismatches
 from kerascheck.rule import Hit, Rule
@@ -21,10 +22,10 @@ class ReshapeSizeMismatch(Rule):
             if id(layer.node) in reported:
                 continue
             reported.add(id(layer.node))
-            said = [f"Keras {m} raises {t}" for m, t in (("3", _K3), ("2", _K2)) if m in facts.keras_versions]
             target = "(" + ", ".join(map(str, found.target)) + ("," if len(found.target) == 1 else "") + ")"
             product = 1
             for d in found.target:
                 product *= d if d != -1 else 1
             holds = f"{found.size} is not a multiple of {product}" if -1 in found.target else f"it holds {product}"
-            yield self.hit(layer.node, target=target, size=found.size, holds=holds, error="; ".join(said))
+            yield self.hit(layer.node, target=target, size=found.size, holds=holds,
+                           error=raises_text({"3": _K3, "2": _K2}, facts.keras_versions, "Keras"))
