@@ -27,7 +27,7 @@ def layers_of(body: str):
 ])
 def test_reshape_sizes(before, target, expected):
     facts = analyze(cst.parse_module(HEAD + f"model = keras.Sequential([{before}, layers.Reshape({target})])\n"))
-    found = [m.size for m in reshape_mismatches(facts.layers_built, facts.models)]
+    found = [m.size for m in reshape_mismatches(facts.layers_built)]
     assert found == expected
 
 
@@ -104,4 +104,4 @@ def test_flatten_over_a_declared_variable_axis(body, expected):
     from kerascheck.facts.tensors import undefined_flattens
 
     facts = analyze(cst.parse_module(HEAD + body + "\n"))
-    assert [f.shape for f in undefined_flattens(facts.layers_built, facts.models)] == expected
+    assert [f.shape for f in undefined_flattens(facts.layers_built)] == expected

@@ -267,11 +267,11 @@ class Interpreter:
             frame.env[node.name.value] = Func(node, closure=frame)
             return False
         if isinstance(node, cst.ClassDef):
-            cls = ClassRef(node, self._is_model_class(node, frame), closure=frame)
-            cls.is_loss = not cls.is_model and self._has_base(node, frame, ("keras.losses.Loss",))
-            cls.is_pipeline = not cls.is_model and \
-                any(pipelines.is_sequence_base(self.eval(base.value, frame)) for base in node.bases
-                    if not isinstance(base.value, cst.Call))  # a call's side effects are recorded once
+            # each base evaluated once (a call's side effects are recorded once)
+            bases = [self.eval(base.value, frame) for base in node.bases]
+            cls = ClassRef(node, _subclasses(bases, _MODEL_BASES, "is_model"), closure=frame)
+            cls.is_loss = not cls.is_model and _subclasses(bases, _LOSS_BASES, "is_loss")
+            cls.is_pipeline = not cls.is_model and any(pipelines.is_sequence_base(b) for b in bases)
             frame.env[node.name.value] = cls
             return False
         if isinstance(node, cst.If):
@@ -386,24 +386,6 @@ class Interpreter:
             owner = self.eval(target.value, frame)
             if isinstance(owner, (Seq, DictV)):
                 owner.unsure = True  # `outs[i] = ...` / `losses["b"] = ...`
-
-    def _has_base(self, node: cst.ClassDef, frame: _Frame, names: tuple) -> bool:
-        for base in node.bases:
-            if isinstance(base.value, cst.Call):
-                continue  # a call's side effects are recorded once
-            value = self.eval(base.value, frame)
-            if (isinstance(value, QName) and value.name in names) or (isinstance(value, ClassRef) and value.is_loss):
-                return True
-        return False
-
-    def _is_model_class(self, node: cst.ClassDef, frame: _Frame) -> bool:
-        for base in node.bases:
-            value = self.eval(base.value, frame)
-            if isinstance(value, QName) and value.name in ("keras.Model", "keras.models.Model"):
-                return True
-            if isinstance(value, ClassRef) and value.is_model:
-                return True
-        return False
 
     # --- expressions -----------------------------------------------------------------------------
     def eval(self, node: Optional[cst.BaseExpression], frame: _Frame) -> Any:
@@ -636,8 +618,9 @@ class Interpreter:
         kwargs = {k: self.eval(a.value, frame) for k, a in kw_nodes.items()}
         arg_nodes = {k: a.value for k, a in kw_nodes.items()}
         for i, a in enumerate(pos_nodes):
-            if a is not None:
-                arg_nodes[i] = a.value
+            if a is None:
+                break  # `*args`: the positions after it are not known
+            arg_nodes[i] = a.value
         if EV.compares(node.func):
             self._note_mismatch(node, args + list(kwargs.values()))  # `confusion_matrix(gen.classes, y_pred)`
 
@@ -831,7 +814,7 @@ class Interpreter:
                 x = kwargs.get("x", args[0] if args else UNKNOWN)
                 y = kwargs.get("y", args[1] if len(args) > 1 else UNKNOWN)
                 obj.fits.append(FitFact(node, name, x, y, obj.last_compile(), args, kwargs,
-                                        any(a.star for a in node.args)))
+                                        any(a.star for a in node.args), arg_nodes))
                 return UNKNOWN
             if name in EV.PREDICT_METHODS:
                 source = kwargs.get("x", kwargs.get("generator", args[0] if args else UNKNOWN))
@@ -994,6 +977,17 @@ class Interpreter:
         pass
 
 
+_MODEL_BASES = ("keras.Model", "keras.models.Model")
+_LOSS_BASES = ("keras.losses.Loss",)
+
+
+def _subclasses(bases: list, names: tuple, inherited: str) -> bool:
+    """A class whose bases (evaluated) include one of the Keras classes `names`, or a class of the
+    module that does (its ClassRef's `inherited` flag)."""
+    return any((isinstance(b, QName) and b.name in names) or (isinstance(b, ClassRef) and getattr(b, inherited))
+               for b in bases)
+
+
 def _has_param(func: cst.FunctionDef, name: str) -> bool:
     params = func.params
     return any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params))
@@ -1132,6 +1126,9 @@ def analyze(module: cst.Module, importer: Any = None) -> ModuleFacts:
         facts.mentions_keras = True  # `from nets import build` where nets.py builds a Keras model
     if facts.mentions_keras:
         Interpreter(facts).run_module(module, importer)
+        for model in facts.models:
+            if model.kind == "sequential":
+                model.output_value()  # applies its layers once: each Reshape/Dense/Flatten learns its inputs
         if importer is not None:
             importer.scope.adopt(facts)
     return facts

@@ -163,11 +163,13 @@ RECURRENT_LAYERS = {"LSTM", "GRU", "SimpleRNN"}
 LAST_AXIS_LAYERS = set(UNIT_LAYERS) | RECURRENT_LAYERS | {"BatchNormalization"}
 # Layers that hold no weights shaped by the input and keep its last axis: the first layer after them
 # is the one whose input check meets the data (`Rescaling` then `Conv2D`).
-CHANNEL_KEEPING_LAYERS = frozenset({
+SHAPE_KEEPING_LAYERS = frozenset({
     "Rescaling", "Activation", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
     "ActivityRegularization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
-    "RandomTranslation", "RandomBrightness", "RandomCrop", "CenterCrop", "Resizing",
+    "RandomTranslation", "RandomBrightness",
 })
+RESIZING_LAYERS = ("Resizing", "CenterCrop", "RandomCrop")  # (height, width) as their first arguments
+CHANNEL_KEEPING_LAYERS = SHAPE_KEEPING_LAYERS | frozenset(RESIZING_LAYERS)
 # Layers whose output has the input's shape and, for our purposes, its activation.
 TRANSPARENT_LAYERS = {
     "Dropout", "BatchNormalization", "LayerNormalization", "GaussianNoise", "GaussianDropout",

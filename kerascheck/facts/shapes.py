@@ -24,10 +24,9 @@ _POOL = {f"{kind}{d}D": d for d in (1, 2, 3) for kind in ("MaxPooling", "Average
 _UPSAMPLE = {"UpSampling1D": 1, "UpSampling2D": 2, "UpSampling3D": 3}
 _PAD = {"ZeroPadding1D": 1, "ZeroPadding2D": 2, "ZeroPadding3D": 3}
 _CROP = {"Cropping1D": 1, "Cropping2D": 2, "Cropping3D": 3}
-_RESIZE = ("Resizing", "CenterCrop", "RandomCrop")
-# Layers that keep the shape (the transparent and activation layers keep it through Tensor.derive).
-_KEEP = ("Rescaling", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomTranslation",
-         "RandomBrightness", "Normalization", "Masking")
+# Layers that keep the shape (the transparent and activation layers keep it through Tensor.derive
+# already); Normalization and Masking keep it too, though Normalization's weights are shaped by it.
+_KEEP = K.SHAPE_KEEPING_LAYERS | {"Normalization", "Masking"}
 
 
 def _ints(value: Any, n: int) -> Optional[tuple]:
@@ -69,7 +68,7 @@ def output_shape(layer: Layer, shape: tuple) -> Optional[tuple]:
         return None
     n = _CONV.get(cls) or _TRANSPOSED.get(cls) or _POOL.get(cls) or _UPSAMPLE.get(cls) or _PAD.get(cls) \
         or _CROP.get(cls)
-    if cls in _RESIZE and len(spatial) == 2:
+    if cls in K.RESIZING_LAYERS and len(spatial) == 2:
         size = (layer.arg("height", 0), layer.arg("width", 1))
         dims = tuple(v.value for v in size if isinstance(v, Const) and isinstance(v.value, int))
         return (batch,) + dims + (channels,) if len(dims) == 2 else None

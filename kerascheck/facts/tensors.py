@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
@@ -50,7 +51,7 @@ def activation_value(value: Any) -> Optional[str]:
 
 def make_layer(qname: Canonical, node: cst.Call, args: list, kwargs: dict, arg_nodes: dict) -> Layer:
     cls = qname.rsplit(".", 1)[-1]
-    layer = Layer(cls=cls, qname=qname, node=node, kwargs=kwargs, args=args)
+    layer = Layer(cls=cls, qname=qname, node=node, kwargs=kwargs, args=args, arg_nodes=arg_nodes)
     if cls in K.UNIT_LAYERS:
         name, index = K.UNIT_LAYERS[cls]
         layer.units = int_const(layer.arg(name, index))
@@ -86,21 +87,6 @@ class FloatCount:
     raises_on: frozenset  # the Keras majors that refuse it (keras_api.COUNT_ARGUMENTS)
 
 
-def _arg_node(call: cst.Call, name: str, index: int) -> Optional[cst.CSTNode]:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg.value
-    position = 0
-    for arg in call.args:
-        if arg.star:
-            return None  # `*sizes`: positions are unknown from here on
-        if arg.keyword is None:
-            if position == index:
-                return arg.value
-            position += 1
-    return None
-
-
 def _surely_float(node: cst.CSTNode, value: Any) -> bool:
     if isinstance(value, Const):
         return isinstance(value.value, float)
@@ -120,7 +106,7 @@ def float_counts(layer: Layer) -> Iterator[FloatCount]:
     """The integer arguments of `layer`'s constructor that are floats for certain (`Dense(h / 2)`,
     `Reshape((n / 2, 2))`, `hidden = 64 * 0.5; LSTM(hidden)`); unknown values never count."""
     for name, index, majors in K.COUNT_ARGUMENTS.get(layer.cls, ()):
-        node = _arg_node(layer.node, name, index)
+        node = layer.arg_node(name, index)
         if node is None:
             continue
         value = layer.arg(name, index)
@@ -166,7 +152,10 @@ def _apply_layer(layer: Layer, x: Any) -> Tensor:
     src = x if isinstance(x, Tensor) else Tensor()
     cls = layer.cls
     if cls in ("Reshape", "Dense", "Flatten") and isinstance(x, Tensor) and len(layer.inputs) < 8:
-        layer.inputs.append(x)
+        # a Sequential model's output is worked out anew on each request: one entry per distinct input
+        key = (x.shape, x.rank, x.units, id(x.layer), x.is_input)
+        if not any((t.shape, t.rank, t.units, id(t.layer), t.is_input) == key for t in layer.inputs):
+            layer.inputs.append(x)
     if cls in K.TRANSPARENT_LAYERS or (cls == "Activation" and layer.activation == "linear"):
         # An identity activation (the mixed-precision idiom `Activation("linear", dtype="float32")`
         # after a softmax) keeps what came before it.
@@ -220,10 +209,7 @@ def sample_size(t: Tensor) -> Optional[int]:
     """The number of values in one sample of `t` (all axes but the batch), when known: a declared
     input's full shape, or the units of a rank-2 output (`Dense(6272)` gives 6272)."""
     if t.shape is not None and len(t.shape) >= 2 and all(isinstance(d, int) and d > 0 for d in t.shape[1:]):
-        size = 1
-        for d in t.shape[1:]:
-            size *= d
-        return size
+        return math.prod(t.shape[1:])
     if t.rank == 2 and isinstance(t.units, int) and t.units > 0:
         return t.units
     return None
@@ -238,14 +224,10 @@ class ReshapeMismatch:
     target: tuple  # the target shape, -1 included
 
 
-def reshape_mismatches(layers: list, models: list) -> Iterator[ReshapeMismatch]:
+def reshape_mismatches(layers: list) -> Iterator[ReshapeMismatch]:
     """The Reshape layers among `layers` whose target cannot hold what they get: Keras 3.15 and 2.15
     raise at model construction when the target's sizes multiply to another number than the
-    incoming sample size (or, with one -1, do not divide it). A Sequential model's layers are
-    applied when its output is asked for, so each model's output is worked out first."""
-    for model in models:
-        if model.kind == "sequential":
-            sequential_output(model)
+    incoming sample size (or, with one -1, do not divide it)."""
     seen = set()
     for layer in layers:
         if layer.cls == "Reshape" and id(layer.node) not in seen:
@@ -282,14 +264,11 @@ class UndefinedFlatten:
     shape: tuple  # the declared input's shape, batch axis first
 
 
-def undefined_flattens(layers: list, models: list) -> Iterator[UndefinedFlatten]:
+def undefined_flattens(layers: list) -> Iterator[UndefinedFlatten]:
     """Keras cannot size the Dense kernel: its input has an undefined last axis (Keras 3.15 and 2.15
     raise when the Dense is built). Only `None`s the script declares (`keras.Input(shape=(None, 8))`,
     reaching the Flatten through layers that keep the shape) count: elsewhere a `None` in a shape
     only means not known here."""
-    for model in models:
-        if model.kind == "sequential":
-            sequential_output(model)
     seen = set()
     for dense in layers:
         if dense.cls != "Dense" or id(dense.node) in seen:

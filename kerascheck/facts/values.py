@@ -127,6 +127,7 @@ class Layer:
     name: Optional[str] = None
     # the tensors the layer was called on, as far as known (facts/tensors.py: Reshape's size check)
     inputs: list = field(default_factory=list, repr=False)
+    arg_nodes: dict = _f(default_factory=dict, repr=False)  # keyword or position -> argument node
 
     def arg(self, name: str, index: Optional[int] = None) -> Any:
         if name in self.kwargs:
@@ -134,6 +135,9 @@ class Layer:
         if index is not None and index < len(self.args):
             return self.args[index]
         return None
+
+    def arg_node(self, name: str, index: Optional[int] = None) -> Optional[cst.CSTNode]:
+        return arg_node(self.arg_nodes, name, index)
 
 
 @dataclass(eq=False)
@@ -223,6 +227,14 @@ class CompileFact:
     keras_flavor: Optional[str] = None
 
 
+def arg_node(arg_nodes: dict, name: str, index: Optional[int] = None) -> Optional[cst.CSTNode]:
+    """The argument written for parameter `name` (by keyword, or at position `index`), from a call's
+    `arg_nodes` (the interpreter's: keyword or position -> node, positions only before a `*args`)."""
+    if name in arg_nodes:
+        return arg_nodes[name]
+    return arg_nodes.get(index) if index is not None else None
+
+
 @dataclass(eq=False)
 class FitFact:
     node: cst.Call = _f(repr=False)
@@ -233,6 +245,10 @@ class FitFact:
     args: list = field(default_factory=list)  # evaluated positional arguments (cut at a `*args`)
     kwargs: dict = field(default_factory=dict)  # evaluated keyword arguments
     starred: bool = False  # the call passes `*args` or `**kwargs`: other arguments are unknown
+    arg_nodes: dict = _f(default_factory=dict, repr=False)  # keyword or position -> argument node
+
+    def arg_node(self, name: str, index: Optional[int] = None) -> Optional[cst.CSTNode]:
+        return arg_node(self.arg_nodes, name, index)
 
 
 @dataclass(eq=False)
@@ -285,6 +301,9 @@ class Feed:
     x: Any
     kwargs: dict = field(default_factory=dict)
     arg_nodes: dict = _f(default_factory=dict, repr=False)  # keyword or position -> argument node
+
+    def arg_node(self, name: str, index: Optional[int] = None) -> Optional[cst.CSTNode]:
+        return arg_node(self.arg_nodes, name, index)
 
 
 @dataclass(eq=False)

@@ -19,3 +19,9 @@ def raises_text(errors: dict, versions: frozenset, who: str = "fit") -> str:
     if len(said) > 1 and len(set(said.values())) == 1:
         return f"{who} raises {next(iter(said.values()))}"
     return "; ".join(f"Keras {v} raises {t}" for v, t in said.items())
+
+
+def shape_text(dims: tuple) -> str:
+    """`(N, 26, 26, 10)`: a shape for a message, an unknown sample count as N, other unknown axes as ?."""
+    shown = ["N" if i == 0 and d is None else "?" if d is None else str(d) for i, d in enumerate(dims)]
+    return "(" + ", ".join(shown) + ("," if len(shown) == 1 else "") + ")"

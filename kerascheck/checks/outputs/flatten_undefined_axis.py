@@ -17,7 +17,7 @@ class FlattenUndefinedAxis(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Hit]:
         seen = set()
-        for found in undefined_flattens(facts.layers_built, facts.models):
+        for found in undefined_flattens(facts.layers_built):
             if id(found.flatten.node) in seen:
                 continue
             seen.add(id(found.flatten.node))

@@ -17,16 +17,6 @@ def _shape(dims: tuple) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-def _x_node(call: cst.Call) -> cst.CSTNode:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "x":
-            return arg.value
-    for arg in call.args:
-        if arg.keyword is None and not arg.star:
-            return arg.value
-    return call
-
-
 def _first_layer(model: Model) -> Optional[Layer]:
     for layer in model.layers:
         if isinstance(layer, Tensor) or (isinstance(layer, Layer) and layer.cls == "InputLayer"):
@@ -87,7 +77,7 @@ class InputShapeMismatch(Rule):
                     got += " (the image batches its loader yields)"
                     fix = ("Load the images in the declared shape (`image_size=`/`target_size=` and `color_mode=`), "
                            "or declare the shape the loader yields")
-                yield self.hit(_x_node(fit.node), method=fit.method, got=got, expected=expected,
+                yield self.hit(fit.arg_node("x", 0) or fit.node, method=fit.method, got=got, expected=expected,
                                consequence=consequence, fix=fix)
 
     def _multi_input(self, inputs: list, fit, facts: ModuleFacts, model: Model) -> Iterator[Hit]:
@@ -95,7 +85,7 @@ class InputShapeMismatch(Rule):
         inputs' names) of arrays: each array against its input."""
         if not all(isinstance(t, Tensor) and t.is_input for t in inputs):
             return
-        x, node = fit.x, _x_node(fit.node)
+        x, node = fit.x, fit.arg_node("x", 0) or fit.node
         pairs = []
         if isinstance(x, Seq) and len(x.items) == len(inputs):
             elements = node.elements if isinstance(node, (cst.List, cst.Tuple)) else None

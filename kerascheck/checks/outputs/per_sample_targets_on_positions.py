@@ -1,6 +1,6 @@
 from typing import Iterator, Optional
 
-from kerascheck.checks.outputs._text import raises_text
+from kerascheck.checks.outputs._text import raises_text, shape_text
 from kerascheck.facts import keras_api as K
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import LabelPair, label_pairs, per_sample_targets
@@ -35,10 +35,7 @@ def _k3(loss: str, lp: LabelPair) -> str:
 
 
 def _dims(shape: Optional[tuple], rank: int, units: Optional[int]) -> str:
-    if shape is None:
-        shape = (None,) * (rank - 1) + (units,)
-    return "(" + ", ".join("N" if i == 0 and d is None else "?" if d is None else str(d) for i, d in enumerate(shape)) \
-        + ("," if len(shape) == 1 else "") + ")"
+    return shape_text(shape if shape is not None else (None,) * (rank - 1) + (units,))
 
 
 def _layers(model: Model, lp: LabelPair) -> tuple:

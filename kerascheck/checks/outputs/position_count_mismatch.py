@@ -1,6 +1,6 @@
 from typing import Iterator
 
-from kerascheck.checks.outputs._text import raises_text
+from kerascheck.checks.outputs._text import raises_text, shape_text
 from kerascheck.facts.model import ModuleFacts
 from kerascheck.facts.pairing import label_pairs, position_mismatch
 from kerascheck.rule import Hit, Rule
@@ -19,10 +19,6 @@ _K2 = {"mean_squared_error": _SQUARED, "mean_absolute_error": _SQUARED,
            "ValueError: `labels.shape` must equal `logits.shape` except for the last dimension"}
 
 
-def _shape(dims: tuple) -> str:
-    return "(" + ", ".join("N" if i == 0 else "?" if d is None else str(d) for i, d in enumerate(dims)) + ")"
-
-
 class PositionCountMismatch(Rule):
     """KC111: an output with another number of positions (pixels, time steps) than its targets."""
 
@@ -38,5 +34,5 @@ class PositionCountMismatch(Rule):
                 seen.add(id(lp.pair.node))
                 loss = lp.pair.loss.name
                 error = raises_text({"3": _K3[loss], "2": _K2[loss]}, facts.keras_versions)
-                yield self.hit(lp.pair.node, loss=loss, output=_shape(found[0]), targets=_shape(found[1]),
+                yield self.hit(lp.pair.node, loss=loss, output=shape_text(found[0]), targets=shape_text(found[1]),
                                error=error)

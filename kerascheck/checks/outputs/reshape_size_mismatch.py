@@ -17,7 +17,7 @@ class ReshapeSizeMismatch(Rule):
 
     def check(self, facts: ModuleFacts) -> Iterator[Hit]:
         reported = set()
-        for found in reshape_mismatches(facts.layers_built, facts.models):
+        for found in reshape_mismatches(facts.layers_built):
             layer = found.layer
             if id(layer.node) in reported:
                 continue
