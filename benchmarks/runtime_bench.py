@@ -1,12 +1,16 @@
 """Runtime mode: what it costs, and what it says about the end-to-end fixtures.
 
     python benchmarks/runtime_bench.py [--python PATH] [--keras 3] [--repeat 3] [--fixtures] [--verbose]
+                                       [--sandbox]
 
 Measures (in the target interpreter) the bare interpreter start, `import tensorflow`, and the
 whole per-file check (`kerascheck.runtime.check_file`: slice, child process, TF import, trace,
 verdicts) on a few representative files. With --fixtures, runs runtime mode over every
 tests/fixtures/KC*/ script and prints the confirmed / refuted / not-checked counts per rule; a
-`refuted` means a rule or the trace is wrong, and is printed in full.
+`refuted` means a rule or the trace is wrong, and is printed in full. With --sandbox, the cost of
+the kernel sandbox (kerascheck/runtime/sandbox.py): each file checked with `--runtime-sandbox off`
+and `auto` in alternation (medians, and what applying the layers took inside the child), and the
+once-per-run probe.
 """
 
 from __future__ import annotations
@@ -46,11 +50,49 @@ def lint(path: Path, keras: str = "3"):
     return Linter(Settings(keras_version=keras)).lint_text(path.read_text(encoding="utf-8"), str(path))
 
 
-def check(path: Path, python: str, keras: str = "3"):
+def check(path: Path, python: str, keras: str = "3", sandbox: str = "auto"):
     analysis = lint(path, keras)
     start = time.perf_counter()
-    out = check_file(path, analysis, python=python, timeout=120, memory_mb=8192, keras_versions=[keras])
+    out = check_file(path, analysis, python=python, timeout=120, memory_mb=8192, keras_versions=[keras],
+                     sandbox=sandbox)
     return time.perf_counter() - start, out
+
+
+def sandbox_overhead(python: str, repeat: int) -> None:
+    from kerascheck.runtime import runner
+
+    probe = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        layers = runner.probe_sandbox(python)
+        probe.append(time.perf_counter() - start)
+    active, missing = runner.layer_summary(layers)
+    print(f"sandbox layers: {', '.join(active) or 'none'}" + (f"; missing: {'; '.join(missing)}" if missing else ""))
+    print(f"probe (once per run)    median {statistics.median(probe):6.3f} s")
+    real_run = runner.run_child
+    inside: list[float] = []
+
+    def recording(*args, **kwargs):
+        run = real_run(*args, **kwargs)
+        inside.append(run.sandbox.get("seconds", 0.0))
+        return run
+
+    runner_module = sys.modules["kerascheck.runtime"]
+    runner_module.run_child = recording
+    try:
+        for path in FILES:
+            times: dict[str, list[float]] = {"off": [], "auto": []}
+            for _ in range(repeat):
+                for mode in ("off", "auto"):
+                    times[mode].append(check(path, python, sandbox=mode)[0])
+            off, auto = statistics.median(times["off"]), statistics.median(times["auto"])
+            print(f"check_file {path.name:32s} off {off:6.2f} s  auto {auto:6.2f} s  difference {auto - off:+.3f} s")
+    finally:
+        runner_module.run_child = real_run
+    applied = [t for t in inside if t]
+    if applied:
+        print(f"applying the layers inside the child: median {statistics.median(applied) * 1000:.1f} ms "
+              f"(max {max(applied) * 1000:.1f} ms, {len(applied)} runs)")
 
 
 def main() -> None:
@@ -60,7 +102,11 @@ def main() -> None:
     ap.add_argument("--fixtures", action="store_true")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--keras", default="3", help="the Keras major of --python: fixtures for the other are left out")
+    ap.add_argument("--sandbox", action="store_true", help="measure the kernel sandbox's cost per file")
     args = ap.parse_args()
+    if args.sandbox:
+        sandbox_overhead(args.python, args.repeat)
+        return
 
     print(f"interpreter: {args.python}")
     bare = [timed([args.python, "-c", "pass"]) for _ in range(args.repeat)]

@@ -101,6 +101,12 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--python", "runtime_python", type=click.Path(dir_okay=False),
               help="Runtime mode: the interpreter of your project's environment (default: this one).")
 @click.option("--runtime-timeout", type=click.FloatRange(min=1), help="Runtime mode: seconds per file (default 60).")
+@click.option("--runtime-sandbox", type=click.Choice(["auto", "require", "off"]),
+              help="Runtime mode: kernel sandbox of the child (default auto: the layers the system offers, "
+                   "saying which are missing; require: exit 2 without network isolation and seccomp; off: "
+                   "audit-hook guards only).")
+@click.option("--runtime-device", type=click.Choice(["cpu", "auto"]),
+              help="Runtime mode: cpu (default) or auto (the local GPU when TensorFlow sees one, memory growth on).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place (atomically; the result must parse).")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: also apply fixes that change training behaviour.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them (exit 1 if any).")
@@ -110,10 +116,11 @@ def _split(values: tuple[str, ...]) -> list[str]:
 def check(paths: tuple[Path, ...], select, ignore, extend_select, per_file_ignores, exclude, extend_exclude,
           force_exclude, output_format, output_file, statistics, exit_zero, stdin_filename, config_file,
           keras_version, show_settings, show_files, no_cache, cache_dir, jobs, runtime, runtime_python,
-          runtime_timeout, fix, unsafe_fixes, diff, color, watch) -> None:
+          runtime_timeout, runtime_sandbox, runtime_device, fix, unsafe_fixes, diff, color, watch) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-` reads stdin)."""
     extra = {"no_cache": no_cache, "cache_dir": cache_dir, "jobs": jobs, "runtime": runtime,
-             "runtime_python": runtime_python, "runtime_timeout": runtime_timeout, "fix": fix,
+             "runtime_python": runtime_python, "runtime_timeout": runtime_timeout,
+             "runtime_sandbox": runtime_sandbox, "runtime_device": runtime_device, "fix": fix,
              "unsafe_fixes": unsafe_fixes, "diff": diff, "color": color}
     args = (paths, select, ignore, extend_select, per_file_ignores, exclude, extend_exclude, force_exclude,
             output_format, output_file, statistics, exit_zero, stdin_filename, config_file, keras_version,
@@ -199,8 +206,12 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
         settings.runtime_python = extra["runtime_python"]
     if extra.get("runtime_timeout"):
         settings.runtime_timeout = extra["runtime_timeout"]
+    if extra.get("runtime_sandbox"):
+        settings.runtime_sandbox = extra["runtime_sandbox"]
+    if extra.get("runtime_device"):
+        settings.runtime_device = extra["runtime_device"]
     if show_settings and not paths:
-        click.echo(json.dumps(settings.as_dict(), indent=2))
+        click.echo(json.dumps(_with_sandbox_layers(settings.as_dict(), settings), indent=2))
         return 0
     cwd = Path.cwd()
     use_stdin = any(str(p) == "-" for p in paths) or (stdin_filename is not None and not paths)
@@ -225,11 +236,13 @@ def _check(paths, select, ignore, extend_select, per_file_ignores, exclude, exte
     # CPython's default thresholds that costs a fifth of the time on big files (mypy does the same).
     gc.set_threshold(100_000, 50, 100)
     if settings.runtime:
-        from kerascheck.runtime import RuntimeUnavailable, check_available
+        from kerascheck.runtime import RuntimeUnavailable, check_available, check_sandbox
 
         settings.runtime_python = _interpreter(settings.runtime_python)
         try:
             check_available(settings.runtime_python)
+            for line in check_sandbox(settings.runtime_python, settings.runtime_sandbox):
+                click.echo(f"kerascheck: warning: {line}", err=True)
         except RuntimeUnavailable as err:
             raise ConfigError(str(err)) from None
     linter = Linter(settings)
@@ -429,6 +442,16 @@ def _interpreter(python: Optional[str]) -> str:
     return found
 
 
+def _with_sandbox_layers(shown: dict, settings: Settings) -> dict:
+    """--show-settings: the runtime sandbox layers this system offers (tried in a throwaway process)."""
+    from kerascheck.runtime import layer_summary, probe_sandbox
+
+    if settings.runtime_sandbox != "off":
+        active, missing = layer_summary(probe_sandbox(_interpreter(settings.runtime_python)))
+        shown["runtime"]["sandbox-layers"] = {"available": active, "missing": missing}
+    return shown
+
+
 def _runtime(settings: Settings, results: list, files: list) -> None:
     """Runtime mode: confirm or refute each file's findings in a child process (never for stdin)."""
     from kerascheck.runtime import RuntimeUnavailable, check_file
@@ -441,9 +464,15 @@ def _runtime(settings: Settings, results: list, files: list) -> None:
         try:
             result.findings = check_file(path, result, python=settings.runtime_python,
                                          timeout=settings.runtime_timeout, memory_mb=settings.runtime_memory_mb,
-                                         keras_versions=sorted(result.keras.versions) if result.keras else None)
+                                         keras_versions=sorted(result.keras.versions) if result.keras else None,
+                                         sandbox=settings.runtime_sandbox, device=settings.runtime_device)
         except RuntimeUnavailable as err:  # the interpreter passed the probe but cannot run the child
             raise ConfigError(str(err)) from None
+    ran = {(f.runtime["device"], f.runtime.get("device-note", ""), tuple(f.runtime["sandbox"]))
+           for r in results for f in r.findings if f.runtime and "device" in f.runtime}
+    for device, note, layers in sorted(ran):
+        click.echo(f"kerascheck: runtime mode ran on the {device.upper()}{f' ({note})' if note else ''}; sandbox: "
+                   f"{', '.join(layers) if layers else 'none (audit-hook guards only)'}", err=True)
 
 
 def _summary(findings: list, n_files: int, color: bool = False, fixed: bool = False) -> str:
@@ -488,7 +517,7 @@ def _settings_per_file(settings: Settings, files: list) -> dict:
     from kerascheck.engine import Linter
     from kerascheck.files import ReadError
 
-    out = settings.as_dict()
+    out = _with_sandbox_layers(settings.as_dict(), settings)
     linter = Linter(settings)
     per_file = {}
     for f in files:

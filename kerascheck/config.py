@@ -38,6 +38,8 @@ class Settings:
     runtime_python: Optional[str] = None
     runtime_timeout: float = 60.0
     runtime_memory_mb: int = 8192
+    runtime_sandbox: str = "auto"  # command line only: a checkout's config must not switch it off
+    runtime_device: str = "cpu"
     warnings: list[str] = field(default_factory=list)  # one line each, for the command line to print
 
     # -- rule selection --------------------------------------------------------------------------
@@ -93,7 +95,8 @@ class Settings:
             "max-file-size": self.max_file_size,
             "cache-dir": str(self.cache_dir) if self.cache_dir else None,
             "runtime": {"enabled": self.runtime, "python": self.runtime_python,
-                        "timeout": self.runtime_timeout, "memory-mb": self.runtime_memory_mb},
+                        "timeout": self.runtime_timeout, "memory-mb": self.runtime_memory_mb,
+                        "sandbox": self.runtime_sandbox, "device": self.runtime_device},
         }
 
 

@@ -76,7 +76,7 @@ def test_runtime_mode_parses_and_analyses_each_file_once(tmp_path, monkeypatch):
         analyses.append(module)
         return real_analyze(module, importer)
 
-    def fake_child(python, path, source, job, timeout, memory_mb):
+    def fake_child(python, path, source, job, timeout, memory_mb, *sandbox_and_device):
         children.append((path.name, job["models"][0]["spans"]))
         return ChildRun(returncode=0)
 
@@ -100,7 +100,7 @@ def test_fix_then_runtime_slices_the_fixed_text(tmp_path, monkeypatch):
     seen = []
     monkeypatch.setattr(kerascheck.runtime, "check_available", lambda python=None: None)
     monkeypatch.setattr(kerascheck.runtime, "run_child",
-                        lambda python, p, source, job, timeout, memory_mb: seen.append(source) or ChildRun())
+                        lambda python, p, source, job, timeout, memory_mb, *sandbox_and_device: seen.append(source) or ChildRun())
     monkeypatch.chdir(tmp_path)
     CliRunner().invoke(main, ["check", "--runtime", "--fix", "--unsafe-fixes", "--no-cache", "--keras-version", "3",
                               "train.py"], catch_exceptions=False)

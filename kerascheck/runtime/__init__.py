@@ -17,9 +17,10 @@ Runtime mode works from the file's `Analysis` (its text, libcst tree, facts and 
 parses or analyses the file again.
 
 The child runs under a time limit (per file), an address-space cap, with sockets, subprocesses and
-writes outside its temporary folder blocked: a script that hangs, exits, crashes or allocates
-without bound becomes a KC905 finding, never a hung linter. These guards stop accidents, not an
-attacker: runtime mode runs the user's own code.
+writes outside its temporary folder blocked, by audit hooks (child.py) and, on Linux, by the kernel
+(sandbox.py: a user + network namespace, Landlock, seccomp; `sandbox="auto"|"require"|"off"`): a
+script that hangs, exits, crashes, allocates without bound or tries to leave the sandbox becomes a
+KC905 finding, never a hung linter. `device="cpu"` (default) or `"auto"` (the local GPU).
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from typing import Iterable, Optional
 
 from kerascheck.analysis import Analysis
 from kerascheck.finding import Finding
-from kerascheck.runtime.runner import INSTALL_HINT, RuntimeUnavailable, run_child, tensorflow_importable
+from kerascheck.runtime.runner import (INSTALL_HINT, RuntimeUnavailable, SandboxRefused, layer_summary, probe_sandbox,
+                                       refusal, run_child, tensorflow_importable)
+from kerascheck.runtime.sandbox import REQUIRED
 from kerascheck.runtime.probes import find_probes
 from kerascheck.runtime.slicer import Plan, build_plan
 from kerascheck.runtime.verdict import NOT_CHECKED, PROBED, RUNTIME_CODE, Judge
 
-__all__ = ["check_file", "check_available", "RuntimeUnavailable", "RUNTIME_CODE", "DEFAULT_TIMEOUT",
-           "DEFAULT_MEMORY_MB"]
+__all__ = ["check_file", "check_available", "check_sandbox", "RuntimeUnavailable", "SandboxRefused", "RUNTIME_CODE",
+           "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB", "probe_sandbox", "layer_summary"]
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY_MB = 8192
@@ -49,6 +52,22 @@ def check_available(python: Optional[str] = None) -> None:
     if not tensorflow_importable(python):
         where = "" if python == sys.executable else f" (in {python})"
         raise RuntimeUnavailable(INSTALL_HINT + where)
+
+
+def check_sandbox(python: str, mode: str) -> list[str]:
+    """Before any file: the sandbox layers this system offers, tried in a throwaway process. Returns
+    the lines to warn with (what `auto` will run without; `off`'s warning); raises SandboxRefused
+    (one printable line) when `require` meets a system without a required layer."""
+    if mode == "off":
+        return ["--runtime-sandbox off: the code runtime mode runs is held only by the audit-hook guards, "
+                "which native code can bypass (see SECURITY.md)"]
+    layers = probe_sandbox(python)
+    _, missing = layer_summary(layers)
+    if mode == "require":
+        lacking = [(name, layers.get(name, {}).get("why", "")) for name in REQUIRED if not layers.get(name, {}).get("ok")]
+        if lacking:
+            raise SandboxRefused(refusal(lacking))
+    return [f"runtime sandbox without {m}" for m in missing]
 
 
 def plan_for(analysis: Analysis, findings: Optional[list[Finding]] = None) -> Optional[Plan]:
@@ -72,13 +91,16 @@ def plan_for(analysis: Analysis, findings: Optional[list[Finding]] = None) -> Op
 
 def check_file(path: Path, analysis: Analysis, findings: Optional[list[Finding]] = None, *,
                python: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
-               memory_mb: int = DEFAULT_MEMORY_MB, keras_versions: Optional[Iterable[str]] = None) -> list[Finding]:
+               memory_mb: int = DEFAULT_MEMORY_MB, keras_versions: Optional[Iterable[str]] = None,
+               sandbox: str = "auto", device: str = "cpu") -> list[Finding]:
     """The findings (default: the analysis's static ones) with `runtime` filled, plus any KC905
     findings, shown under the analysis's path.
 
     Raises RuntimeUnavailable when the interpreter cannot run the checks (no TensorFlow).
     `keras_versions` are the Keras majors the static run assumed (findings made for Keras 2 are not
-    checked on a Keras 3 interpreter)."""
+    checked on a Keras 3 interpreter). `sandbox` (auto/require/off) and `device` (cpu/auto): see
+    sandbox.py and child.py; each verdict says the device it ran on and the sandbox layers it had.
+    Raises SandboxRefused (a RuntimeUnavailable) when `require` meets a system without a layer."""
     from kerascheck.catalogue import load_catalogue
 
     python = python or sys.executable
@@ -90,15 +112,33 @@ def check_file(path: Path, analysis: Analysis, findings: Optional[list[Finding]]
         return _mark(findings, "no Keras model in this file")
     path = Path(path).resolve()
     plan.path = str(path)
-    run = run_child(python, path, analysis.source, plan.job(), timeout, memory_mb)
+    run = run_child(python, path, analysis.source, plan.job(), timeout, memory_mb, sandbox, device)
     judge = Judge(plan, run, load_catalogue(), set(keras_versions) if keras_versions else None, findings=findings)
     out = []
     for f in findings:
         f.runtime = judge.judge(f)
         out.append(f)
     out += judge.runtime_findings(analysis.path)
+    where = {"device": run.device.get("name", "cpu"), "sandbox": layer_summary(run.sandbox.get("layers") or {})[0]}
+    if run.device.get("note"):
+        where["device-note"] = run.device["note"]
+    for f in out:
+        if f.runtime is not None:
+            f.runtime = dict(f.runtime, **where, detail=device_note(f.runtime.get("detail", ""), where["device"]))
     out.sort(key=Finding.sort_key)
     return out
+
+
+# TensorFlow's documentation of sparse_softmax_cross_entropy_with_logits: "on CPU, an exception is
+# raised; on GPU, NaN is returned for the corresponding loss and backprop rows".
+_RANGE_CHECK = "outside the valid range"
+
+
+def device_note(detail: str, device: str) -> str:
+    """Where the CPU and a GPU differ, the verdict says which one it saw."""
+    if _RANGE_CHECK not in detail or device != "cpu":
+        return detail
+    return detail + " (measured on the CPU; on a GPU the same labels give NaN losses instead of this error)"
 
 
 def _mark(findings: list[Finding], detail: str) -> list[Finding]:

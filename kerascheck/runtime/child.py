@@ -23,6 +23,7 @@ import traceback
 import warnings
 
 EXIT_NO_TF = 3
+EXIT_REFUSED = 4
 _REAL_EXIT = os._exit
 _EVENTS = None
 _SCRIPT = ""
@@ -68,6 +69,8 @@ def _audit(event, args):
         return
     if event in _NET_EVENTS:
         raise Blocked("socket", "network access (%s) is blocked in runtime mode" % event)
+    if event in ("os.kill", "os.killpg"):
+        _signal_guard(event, args)
     if event in _PROC_EVENTS:
         raise Blocked("process", "starting a process (%s) is blocked in runtime mode" % event)
     if event == "open" and args:
@@ -83,6 +86,23 @@ def _audit(event, args):
         if not _inside_tmp(args[0]):
             raise Blocked("write", "changing the file system (%s %r) is blocked in runtime mode"
                           % (event, os.fsdecode(args[0])))
+
+
+def _signal_guard(event, args):
+    """`os.kill`/`os.killpg` of anything but the child itself (the seccomp filter kills the process
+    for the same call; this says it in words)."""
+    if event in ("os.kill", "os.killpg") and args and args[0] not in (os.getpid(),):
+        raise Blocked("signal", "sending a signal to process %r (%s) is blocked in runtime mode" % (args[0], event))
+
+
+def _check_guard(line, end_line):
+    """Only the script can switch the audit-hook guards off: that is an attack on the check, reported
+    (the kernel's layers still hold), and the guards go back on."""
+    if not _GUARD["on"]:
+        _GUARD["on"] = True
+        emit(ev="stmt_error", line=line, end_line=end_line, type="Blocked", kind="sandbox", keras=False, lines=[],
+             message="the script switched off runtime mode's audit-hook guards (the kernel's sandbox layers "
+                     "still applied)")
 
 
 def _blocked_exit(code=0):
@@ -108,6 +128,88 @@ def install_guards(memory_mb):
     sys.addaudithook(_audit)
     os._exit = _blocked_exit
     sys.stdin = open(os.devnull)
+
+
+# --- the kernel's layers (sandbox.py) and the device ------------------------------------------------
+class Sandbox:
+    """Applies sandbox.py's layers in the order they need: the network namespace and Landlock while
+    the process has one thread (before TensorFlow), seccomp after TensorFlow is imported."""
+
+    def __init__(self, job):
+        self.mode = job.get("sandbox") or "auto"
+        self.seccomp_path = job.get("seccomp") or ""
+        self.gpu = job.get("device") == "auto"
+        self.layers = {}
+        self.module = None
+        self.seccomp = None
+        self.seconds = 0.0  # what applying the layers cost this child
+
+    def before_imports(self):
+        if self.mode == "off":
+            return
+        t0 = time.perf_counter()
+        self._before()
+        self.seconds += time.perf_counter() - t0
+
+    def _before(self):
+        import importlib.util
+
+        where = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.py")
+        spec = importlib.util.spec_from_file_location("kerascheck_sandbox", where)
+        self.module = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.seccomp, self.seccomp_why = module.load_seccomp(self.seccomp_path)  # before Landlock: it runs ldconfig
+        ok, why = module.isolate_network()
+        self.layers["network"] = {"ok": ok, "why": why}
+        import glob
+
+        devices = ["/dev/null"] + (sorted(glob.glob("/dev/nvidia*")) if self.gpu else [])
+        abi, why = module.restrict_files([_TMP], devices)
+        self.layers["landlock"] = {"ok": bool(abi), "abi": abi, "why": why}
+        _REFUSED_WRITES["on"] = bool(abi)
+
+    def after_imports(self):
+        if self.module is None:
+            return
+        t0 = time.perf_counter()
+        self._after()
+        self.seconds += time.perf_counter() - t0
+
+    def _after(self):
+        import faulthandler
+        import signal
+
+        if hasattr(signal, "SIGSYS"):  # the filter's trap: the traceback, then the filter's kill
+            faulthandler.register(signal.SIGSYS, file=sys.stderr, all_threads=False, chain=True)
+        ok, why = self.module.restrict_syscalls(self.seccomp) if self.seccomp is not None else (False, self.seccomp_why)
+        self.layers["seccomp"] = {"ok": ok, "why": why}
+
+    def report(self):
+        return {"mode": self.mode, "layers": self.layers, "seconds": round(self.seconds, 4)}
+
+    def missing_required(self):
+        if self.mode != "require":
+            return []
+        if self.module is None:
+            return [["sandbox", "not loaded"]]
+        return [[name, self.layers[name]["why"]] for name in self.module.REQUIRED if not self.layers[name]["ok"]]
+
+
+def choose_device(tf, wanted):
+    """`--runtime-device auto`: the local GPU when TensorFlow sees one (memory growth on, so that the
+    check does not take the memory of a training job beside it); else, and by default, the CPU."""
+    if wanted != "auto":
+        return {"name": "cpu", "note": ""}
+    try:
+        gpus = tf.config.list_physical_devices("GPU")
+        for gpu in gpus:
+            tf.config.experimental.set_memory_growth(gpu, True)
+    except Exception as exc:
+        return {"name": "cpu", "note": "TensorFlow could not list its GPUs: %s" % (exc,)}
+    if not gpus:
+        return {"name": "cpu", "note": "no GPU visible to TensorFlow"}
+    return {"name": "gpu", "note": "ran on %s (memory growth on; no address-space cap, which CUDA's "
+                                   "mappings exceed)" % gpus[0].name}
 
 
 # --- error descriptions ---------------------------------------------------------------------------
@@ -163,6 +265,10 @@ def describe(exc):
     elif isinstance(exc, RecursionError):
         kind = "recursion"
     msg = exc.what if isinstance(exc, Blocked) else clean_message(exc)
+    if kind == "error" and _REFUSED_WRITES["on"] and _write_refused(exc, msg):
+        # Landlock's EACCES: a write the audit hook did not see (native code, or the hook switched
+        # off). Like the hook's own refusals, it stops the check without being a bug of the model.
+        kind, msg = "write", "the runtime sandbox refused a write (Landlock): %s" % (msg,)
     if isinstance(exc, SystemExit):
         msg = "the script called sys.exit(%r)" % (exc.code,)
     elif isinstance(exc, MemoryError):
@@ -170,6 +276,14 @@ def describe(exc):
     elif isinstance(exc, RecursionError):
         msg = "the script recursed without end (RecursionError)"
     return {"type": type(exc).__name__, "message": msg, "lines": user, "keras": bool(in_keras), "kind": kind}
+
+
+_REFUSED_WRITES = {"on": False}  # Landlock is active
+
+
+def _write_refused(exc, msg):
+    return isinstance(exc, PermissionError) or type(exc).__name__ == "PermissionDeniedError" or \
+        "Permission denied" in msg or "errno = 13" in msg
 
 
 # --- model discovery ------------------------------------------------------------------------------
@@ -450,12 +564,16 @@ def main():
 
         faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=False)  # the parent's timeout
     t0 = time.time()
+    sandbox = Sandbox(job)
+    sandbox.before_imports()
     try:
         import tensorflow as tf
     except BaseException as exc:
         emit(ev="no-tf", error="%s: %s" % (type(exc).__name__, exc))
         sys.stderr.flush()
         _REAL_EXIT(EXIT_NO_TF)
+    device = choose_device(tf, job.get("device") or "cpu")
+    sandbox.after_imports()
     try:
         import keras
 
@@ -468,7 +586,12 @@ def main():
     version = getattr(keras, "__version__", None) or getattr(tf.keras, "__version__", "?")
     major = 3 if hasattr(keras.Model, "_symbolic_build") else 2
     emit(ev="start", tf=tf.__version__, keras=version, major=major, python=sys.version.split()[0],
-         import_seconds=round(time.time() - t0, 3))
+         import_seconds=round(time.time() - t0, 3), sandbox=sandbox.report(), device=device)
+    missing = sandbox.missing_required()
+    if missing:  # --runtime-sandbox require: no user code without these layers
+        emit(ev="refused", missing=missing)
+        sys.stderr.flush()
+        _REAL_EXIT(EXIT_REFUSED)
 
     source = job["source"]
     bases = model_bases(keras, tf, source)
@@ -482,7 +605,7 @@ def main():
     ns = {"__name__": "__kerascheck_runtime__", "__file__": _SCRIPT, "__builtins__": builtins}
     real_stdout = sys.stdout
     sys.stdout = sys.stderr  # user prints go to the log, never into our protocol
-    install_guards(job.get("memory_mb"))
+    install_guards(None if device["name"] == "gpu" else job.get("memory_mb"))
     _GUARD["on"] = True
     for node in kept:
         emit(ev="exec", line=node.lineno, end_line=getattr(node, "end_lineno", node.lineno),
@@ -495,6 +618,7 @@ def main():
                 raise
             emit(ev="stmt_error", line=node.lineno, end_line=getattr(node, "end_lineno", node.lineno),
                  **describe(exc))
+        _check_guard(node.lineno, getattr(node, "end_lineno", node.lineno))
     for name in job.get("call_builders") or []:
         fn = ns.get(name)
         if not callable(fn):
@@ -507,6 +631,7 @@ def main():
             if isinstance(exc, KeyboardInterrupt):
                 raise
             emit(ev="stmt_error", line=fn.__code__.co_firstlineno, builder=name, **describe(exc))
+        _check_guard(fn.__code__.co_firstlineno, fn.__code__.co_firstlineno)
 
     # Runtime models: every model created or compiled, matched to the static models by line.
     recs = []
@@ -630,4 +755,9 @@ def _apply_rewrites(tree, positions, source):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BaseException:  # a kerascheck bug: say it and leave without the interpreter's shutdown,
+        traceback.print_exc()  # which would restore the SIGSYS handler that the seccomp filter forbids
+        sys.stderr.flush()
+        _REAL_EXIT(1)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 CHILD = Path(__file__).with_name("child.py")
+SANDBOX = Path(__file__).with_name("sandbox.py")
 EXIT_NO_TF = 3
 LOG_TAIL = 32 * 1024
 INSTALL_HINT = "runtime mode needs TensorFlow: pip install 'kerascheck[runtime]'"
@@ -38,15 +39,76 @@ class ChildRun:
         return [e for e in self.events if e.get("ev") == ev]
 
     @property
+    def sandbox(self) -> dict[str, Any]:
+        """The sandbox the child ran under: {"mode": .., "layers": {name: {"ok": .., "why": ..}}}."""
+        return (self.first("start") or {}).get("sandbox") or {}
+
+    @property
+    def device(self) -> dict[str, str]:
+        return (self.first("start") or {}).get("device") or {"name": "cpu", "note": ""}
+
+    @property
     def finished(self) -> bool:
         return self.first("done") is not None
 
 
-def child_env(tmp: str) -> dict[str, str]:
+class SandboxRefused(RuntimeUnavailable):
+    """--runtime-sandbox require, and the system lacks a required layer."""
+
+
+def seccomp_module() -> str:
+    """Where pyseccomp (pure Python over the system's libseccomp) is installed for this interpreter:
+    the child loads it from there, since the user's interpreter may not have it. "" when missing."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pyseccomp")
+    except (ImportError, ValueError):
+        return ""
+    return spec.origin if spec is not None and spec.origin else ""
+
+
+def probe_sandbox(python: str) -> dict[str, dict[str, Any]]:
+    """The sandbox layers this system offers, tried for real in a throwaway process of `python`
+    (sandbox.py --probe): {"network": {"ok": .., "why": ..}, "landlock": {..., "abi": n}, "seccomp": {...}}."""
+    try:
+        out = subprocess.run([python, str(SANDBOX), "--probe", seccomp_module()], stdin=subprocess.DEVNULL,
+                             capture_output=True, text=True, timeout=30, env=child_env(tempfile.gettempdir()))
+        return json.loads(out.stdout)
+    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
+        why = f"the probe failed: {exc}"
+        return {name: {"ok": False, "why": why} for name in ("network", "landlock", "seccomp")}
+
+
+LAYER_NAMES = {"network": "user+network namespace", "seccomp": "seccomp", "landlock": "Landlock"}
+
+
+def layer_summary(layers: dict[str, dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(the active layers, the missing ones with why) in words, from a probe or a child's report."""
+    active, missing = [], []
+    for key, name in LAYER_NAMES.items():
+        layer = layers.get(key)
+        if layer is None:
+            continue
+        if layer.get("ok"):
+            active.append(name + (f" (ABI {layer['abi']})" if layer.get("abi") else ""))
+        else:
+            missing.append(f"{name}: {layer.get('why') or 'unavailable'}")
+    return active, missing
+
+
+def refusal(lacking: list[tuple[str, str]]) -> str:
+    """--runtime-sandbox require's one line: the required layers (name, why) this system lacks."""
+    what = "; ".join(f"{LAYER_NAMES.get(name, name)} ({why or 'unavailable'})" for name, why in lacking)
+    return f"--runtime-sandbox require: this system offers no {what}; runtime mode will not run code without it"
+
+
+def child_env(tmp: str, device: str = "cpu") -> dict[str, str]:
     env = dict(os.environ)
+    if device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = "-1"  # no device memory grabbing, and RLIMIT_AS stays sane
     env.update({
         "TF_CPP_MIN_LOG_LEVEL": "3",
-        "CUDA_VISIBLE_DEVICES": "-1",  # CPU only: no device memory grabbing, and RLIMIT_AS stays sane
         "KERAS_BACKEND": "tensorflow",
         "TMPDIR": tmp,  # autograph writes its converted code here; the child allows writes only here
         "TEMP": tmp,
@@ -61,11 +123,12 @@ def child_env(tmp: str) -> dict[str, str]:
 
 
 def run_child(python: str, path: Path, source: str, job: dict[str, Any], timeout: float,
-              memory_mb: int) -> ChildRun:
+              memory_mb: int, sandbox: str = "auto", device: str = "cpu") -> ChildRun:
     run = ChildRun()
     with tempfile.TemporaryDirectory(prefix="kerascheck-runtime-") as tmp:
         events = os.path.join(tmp, "events.jsonl")
-        job = dict(job, path=str(path), source=source, events=events, tmp=tmp, memory_mb=memory_mb)
+        job = dict(job, path=str(path), source=source, events=events, tmp=tmp, memory_mb=memory_mb,
+                   sandbox=sandbox, seccomp=seccomp_module() if sandbox != "off" else "", device=device)
         job_path = os.path.join(tmp, "job.json")
         with open(job_path, "w", encoding="utf-8") as fh:
             json.dump(job, fh)
@@ -75,7 +138,7 @@ def run_child(python: str, path: Path, source: str, job: dict[str, Any], timeout
         with open(log_path, "wb") as log:
             try:
                 proc = subprocess.Popen([python, str(CHILD), job_path], stdin=subprocess.DEVNULL, stdout=log,
-                                        stderr=log, cwd=cwd, env=child_env(tmp),
+                                        stderr=log, cwd=cwd, env=child_env(tmp, device),
                                         start_new_session=(os.name == "posix"))
             except OSError as exc:
                 raise RuntimeUnavailable(f"runtime mode cannot start {python}: {exc.strerror or exc}") from None
@@ -94,6 +157,9 @@ def run_child(python: str, path: Path, source: str, job: dict[str, Any], timeout
         detail = run.first("no-tf").get("error", "")
         where = "" if os.path.realpath(python) == os.path.realpath(sys.executable) else f" (in {python})"
         raise RuntimeUnavailable(f"{INSTALL_HINT}{where}" + (f" [{detail}]" if "No module named" not in detail else ""))
+    refused = run.first("refused")
+    if refused is not None:
+        raise SandboxRefused(refusal([tuple(m) for m in refused.get("missing") or []]))
     if run.first("start") is None and not run.timed_out:
         last = run.log.strip().splitlines()[-1:] or [f"exit status {run.returncode}"]
         raise RuntimeUnavailable(f"runtime mode could not run {python}: {last[0]}")

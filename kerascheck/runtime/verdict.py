@@ -4,6 +4,7 @@ the errors no rule predicted as KC905 findings."""
 from __future__ import annotations
 
 import re
+import signal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -13,10 +14,11 @@ from kerascheck.runtime.runner import ChildRun
 from kerascheck.runtime.slicer import Plan, StaticModel
 
 RUNTIME_CODE = "KC905"
+_SIGSYS = getattr(signal, "SIGSYS", 31)  # the seccomp filter's kill (sandbox.py); none on Windows
 CONFIRMED, REFUTED, NOT_CHECKED = "confirmed", "refuted", "not-checked"
 # Sandbox blocks that are not bugs of the user's model: they only stop the check.
 _QUIET_KINDS = ("write", "process")
-_HOSTILE_KINDS = ("exit", "socket", "memory", "recursion")
+_HOSTILE_KINDS = ("exit", "socket", "signal", "sandbox", "memory", "recursion")
 
 
 # --- what each rule predicts: its catalogue entry's `runtime:` mapping (catalogue.RuntimeSpec) -----------
@@ -200,6 +202,10 @@ class Judge:
         rc = run.returncode
         if run.timed_out:
             kind, text = "timeout", f"the script did not finish within the time limit{where}"
+        elif rc is not None and rc == -_SIGSYS:
+            kind = "sandbox"
+            text = (f"the runtime sandbox stopped the script: it made a system call the sandbox forbids "
+                    f"(a new process, a network socket, a signal to another process; SIGSYS){where}")
         elif rc is not None and rc < 0:
             sig = _signal_name(-rc)
             memory = re.search(r"MemoryError|bad_alloc|Cannot allocate memory|out of memory", run.log)
@@ -415,15 +421,15 @@ class Judge:
         seen = set()
         for e in errors:
             line = self._line_of(e)
-            if e.kind in _HOSTILE_KINDS:
+            if e.where == "crash":
+                detail = e.event["message"]
+            elif e.kind in _HOSTILE_KINDS:
                 at = f"line {line}" if line else "an unknown line"
                 during = "while fit's train step was traced" if e.where == "trace" else \
                     f"running line {e.event.get('line')}"
                 detail = f"{e.event['message']} ({during}, at {at})"
             elif e.where == "trace":
                 detail = self._raised(e)
-            elif e.where == "crash":
-                detail = e.event["message"]
             else:
                 detail = f"{self.version} raises running line {e.event.get('line')}: {e.text}"
             key = (line, detail)
