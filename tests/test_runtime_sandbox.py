@@ -146,6 +146,53 @@ def listener():
     thread.join()
 
 
+@pytest.fixture
+def unix_listener(tmp_path):
+    """A host daemon's Unix socket (think /var/run/docker.sock): reachable by path, not by network."""
+    path = tmp_path / "daemon.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.listen(1)
+    server.settimeout(3)
+    got: list = []
+
+    def serve():
+        try:
+            got.append(server.accept())
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    yield path, got
+    server.close()
+    thread.join()
+
+
+@needs("seccomp")
+def test_seccomp_refuses_unix_sockets_that_reach_host_daemons_by_path(tmp_path, unix_listener):
+    path, got = unix_listener
+    proc = attempt(tmp_path, ("seccomp",), f"""
+        import socket
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect({str(path)!r})
+            print("ESCAPED")
+        except OSError as exc:
+            print("REFUSED", exc)
+        sys.stdout.flush()
+        os._exit(0)
+        """)
+    assert "REFUSED" in proc.stdout and not got
+
+
+@needs("seccomp")
+def test_seccomp_stops_io_uring_which_would_make_calls_no_filter_sees(tmp_path):
+    proc = attempt(tmp_path, ("seccomp",), "params = ctypes.create_string_buffer(120)\n"
+                                           "fd = libc.syscall(425, 8, params)\nprint('ESCAPED' if fd >= 0 else 'NONE')")
+    assert proc.returncode == -SIGSYS
+
+
 CONNECT = """
 import socket
 s = socket.socket()
@@ -284,6 +331,7 @@ ATTACKS = {
     "socket-loopback": "libc.socket(2, 1, 0)",
     "socket-external": "import socket\ns = socket.socket()\ns.connect(('192.0.2.1', 80))",
     "kill-parent": "os.kill(os.getppid(), 9)",
+    "unix-socket": "import socket\nsocket.socket(socket.AF_UNIX).connect('{sock}')",
 }
 
 
@@ -291,13 +339,14 @@ ATTACKS = {
 @pytest.mark.skipif(not HAS_TF, reason="TensorFlow is not importable")
 @needs("network", "seccomp", "landlock")
 @pytest.mark.parametrize("name", list(ATTACKS))
-def test_no_escape_through_kerascheck_runtime(tmp_path, name, listener):
+def test_no_escape_through_kerascheck_runtime(tmp_path, name, listener, unix_listener):
     port, got = listener
+    sock, got_unix = unix_listener
     work = tmp_path / "work"
     work.mkdir()
     old, new, marker = tmp_path / "old.txt", tmp_path / "new.txt", tmp_path / "marker"
     old.write_text("kept")
-    attack = ATTACKS[name].format(marker=marker, new=new, old=old, execve=SYS_EXECVE or 59)
+    attack = ATTACKS[name].format(marker=marker, new=new, old=old, execve=SYS_EXECVE or 59, sock=sock)
     attack = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n" + attack
     (work / "train.py").write_text(SCRIPT.format(attack=attack.encode().hex()))
     proc = subprocess.run([sys.executable, "-m", "kerascheck", "check", "--runtime", "--runtime-sandbox", "require",
@@ -310,7 +359,7 @@ def test_no_escape_through_kerascheck_runtime(tmp_path, name, listener):
     assert kc905, findings
     assert any("sandbox" in f["message"] or "guards" in f["message"] for f in kc905), kc905
     assert old.read_text() == "kept" and not new.exists() and not marker.exists()
-    assert not got
+    assert not got and not got_unix
     assert sorted(os.listdir(work)) == ["train.py"]
 
 
@@ -324,7 +373,7 @@ def test_the_same_scripts_escape_with_the_sandbox_off(tmp_path, name):
     work.mkdir()
     new, marker = tmp_path / "new.txt", tmp_path / "marker"
     attack = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n" + \
-        ATTACKS[name].format(marker=marker, new=new, old=tmp_path / "old.txt", execve=SYS_EXECVE or 59)
+        ATTACKS[name].format(marker=marker, new=new, old=tmp_path / "old.txt", execve=SYS_EXECVE or 59, sock="")
     (work / "train.py").write_text(SCRIPT.format(attack=attack.encode().hex()))
     proc = subprocess.run([sys.executable, "-m", "kerascheck", "check", "--runtime", "--runtime-sandbox", "off",
                            "--no-cache", "--output-format", "json", "train.py"],

@@ -266,9 +266,10 @@ def describe(exc):
         kind = "recursion"
     msg = exc.what if isinstance(exc, Blocked) else clean_message(exc)
     if kind == "error" and _REFUSED_WRITES["on"] and _write_refused(exc, msg):
-        # Landlock's EACCES: a write the audit hook did not see (native code, or the hook switched
-        # off). Like the hook's own refusals, it stops the check without being a bug of the model.
-        kind, msg = "write", "the runtime sandbox refused a write (Landlock): %s" % (msg,)
+        # Landlock's (or seccomp's) EACCES: a write or a Unix socket the audit hook did not see (native
+        # code, or the hook switched off). Like the hook's refusals, it stops the check without being
+        # a bug of the model.
+        kind, msg = "write", "the runtime sandbox refused it: %s" % (msg,)
     if isinstance(exc, SystemExit):
         msg = "the script called sys.exit(%r)" % (exc.code,)
     elif isinstance(exc, MemoryError):

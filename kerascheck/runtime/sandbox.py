@@ -11,8 +11,9 @@ same walls as ordinary Python.
   thread TensorFlow starts inherits it (Landlock restricts the calling thread and its children).
 - **seccomp**: a filter (libseccomp, through the pure-Python binding pyseccomp) that stops the
   process (SIGSYS, after a traceback) on `execve`/`execveat`, a process-creating `fork`/`vfork`/`clone`, `ptrace`,
-  `process_vm_readv`/`writev`, a socket other than `AF_UNIX`, a signal to another process, and the
-  calls that would leave or change the sandbox (`unshare`, `setns`, `mount`, ...). `clone3` answers
+  `process_vm_readv`/`writev`, a network socket, a signal to another process, io_uring, and the
+  calls that would leave or change the sandbox (`unshare`, `setns`, `mount`, ...); a Unix socket
+  (which reaches host daemons by path) is refused with EACCES. `clone3` answers
   ENOSYS, so glibc falls back to `clone` and threads still start. Applied after TensorFlow is
   imported, to all threads at once (TSYNC).
 
@@ -56,7 +57,9 @@ KILLED = ("execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv", "
           "tkill", "pidfd_send_signal", "pidfd_getfd", "unshare", "setns", "mount", "umount2",
           "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsmount", "keyctl", "add_key",
           "request_key", "bpf", "userfaultfd", "perf_event_open", "open_by_handle_at",
-          "name_to_handle_at", "kexec_load", "init_module", "finit_module", "personality")
+          "name_to_handle_at", "kexec_load", "init_module", "finit_module", "personality",
+          # io_uring makes its own opens, sockets and connects, which no seccomp filter sees
+          "io_uring_setup", "io_uring_enter", "io_uring_register")
 
 LAYERS = ("network", "seccomp", "landlock")
 REQUIRED = ("network", "seccomp")  # --runtime-sandbox require refuses to run user code without these
@@ -207,8 +210,12 @@ def restrict_syscalls(seccomp):
         except Exception:
             pass
         filt.add_rule(kill, "socket", seccomp.Arg(0, seccomp.NE, AF_UNIX))
-        filt.add_rule(kill, "kill", seccomp.Arg(0, seccomp.NE, pid))
-        filt.add_rule(kill, "tgkill", seccomp.Arg(0, seccomp.NE, pid))
+        # A Unix socket reaches the host's daemons by path (the Docker socket, D-Bus), which neither
+        # the network namespace nor Landlock stops: refused, with an error rather than a kill, since
+        # ordinary libraries try one (glibc asks nscd for user names, syslog). socketpair stays.
+        filt.add_rule(seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.EQ, AF_UNIX))
+        for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+            filt.add_rule(kill, name, seccomp.Arg(0, seccomp.NE, pid))
         filt.load()
     except Exception as exc:
         return False, "seccomp: %s" % (exc,)
