@@ -7,6 +7,7 @@ skipped with the reason the probe gave."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -125,10 +126,10 @@ def test_seccomp_stops_the_process_at_the_line_that_tried(tmp_path):
     assert "in connect" in proc.stderr  # the traceback reached the log before the kill
 
 
-@pytest.fixture
-def listener():
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
+@contextlib.contextmanager
+def serving(server: socket.socket, address):
+    """`server` bound to `address` and accepting for 3 s; yields the connections it got."""
+    server.bind(address)
     server.listen(1)
     server.settimeout(3)
     got: list = []
@@ -141,32 +142,26 @@ def listener():
 
     thread = threading.Thread(target=serve)
     thread.start()
-    yield server.getsockname()[1], got
-    server.close()
-    thread.join()
+    try:
+        yield got
+    finally:
+        server.close()
+        thread.join()
+
+
+@pytest.fixture
+def listener():
+    server = socket.socket()
+    with serving(server, ("127.0.0.1", 0)) as got:
+        yield server.getsockname()[1], got
 
 
 @pytest.fixture
 def unix_listener(tmp_path):
     """A host daemon's Unix socket (think /var/run/docker.sock): reachable by path, not by network."""
     path = tmp_path / "daemon.sock"
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.listen(1)
-    server.settimeout(3)
-    got: list = []
-
-    def serve():
-        try:
-            got.append(server.accept())
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    yield path, got
-    server.close()
-    thread.join()
+    with serving(socket.socket(socket.AF_UNIX), str(path)) as got:
+        yield path, got
 
 
 @needs("seccomp")

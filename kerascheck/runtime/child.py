@@ -29,6 +29,7 @@ _EVENTS = None
 _SCRIPT = ""
 _TMP = ""
 _GUARD = {"on": False}
+_SANDBOX = None  # the kernel's layers this child applied (Sandbox, below)
 _CAP = {"mb": None}
 _PKG_MARKERS = (os.sep + "tensorflow" + os.sep, os.sep + "keras" + os.sep, os.sep + "tf_keras" + os.sep)
 
@@ -69,8 +70,9 @@ def _audit(event, args):
         return
     if event in _NET_EVENTS:
         raise Blocked("socket", "network access (%s) is blocked in runtime mode" % event)
-    if event in ("os.kill", "os.killpg"):
-        _signal_guard(event, args)
+    if event in ("os.kill", "os.killpg") and args and args[0] != os.getpid():
+        # the seccomp filter stops the process for the same call; this says it in words
+        raise Blocked("signal", "sending a signal to process %r (%s) is blocked in runtime mode" % (args[0], event))
     if event in _PROC_EVENTS:
         raise Blocked("process", "starting a process (%s) is blocked in runtime mode" % event)
     if event == "open" and args:
@@ -86,13 +88,6 @@ def _audit(event, args):
         if not _inside_tmp(args[0]):
             raise Blocked("write", "changing the file system (%s %r) is blocked in runtime mode"
                           % (event, os.fsdecode(args[0])))
-
-
-def _signal_guard(event, args):
-    """`os.kill`/`os.killpg` of anything but the child itself (the seccomp filter kills the process
-    for the same call; this says it in words)."""
-    if event in ("os.kill", "os.killpg") and args and args[0] not in (os.getpid(),):
-        raise Blocked("signal", "sending a signal to process %r (%s) is blocked in runtime mode" % (args[0], event))
 
 
 def _check_guard(line, end_line):
@@ -141,7 +136,7 @@ class Sandbox:
         self.gpu = job.get("device") == "auto"
         self.layers = {}
         self.module = None
-        self.seccomp = None
+        self.seccomp, self.seccomp_why = None, ""
         self.seconds = 0.0  # what applying the layers cost this child
 
     def before_imports(self):
@@ -166,7 +161,6 @@ class Sandbox:
         devices = ["/dev/null"] + (sorted(glob.glob("/dev/nvidia*")) if self.gpu else [])
         abi, why = module.restrict_files([_TMP], devices)
         self.layers["landlock"] = {"ok": bool(abi), "abi": abi, "why": why}
-        _REFUSED_WRITES["on"] = bool(abi)
 
     def after_imports(self):
         if self.module is None:
@@ -184,14 +178,16 @@ class Sandbox:
         ok, why = self.module.restrict_syscalls(self.seccomp) if self.seccomp is not None else (False, self.seccomp_why)
         self.layers["seccomp"] = {"ok": ok, "why": why}
 
+    @property
+    def refuses_writes(self):
+        return self.layers.get("landlock", {}).get("ok", False)
+
     def report(self):
         return {"mode": self.mode, "layers": self.layers, "seconds": round(self.seconds, 4)}
 
     def missing_required(self):
         if self.mode != "require":
             return []
-        if self.module is None:
-            return [["sandbox", "not loaded"]]
         return [[name, self.layers[name]["why"]] for name in self.module.REQUIRED if not self.layers[name]["ok"]]
 
 
@@ -265,7 +261,7 @@ def describe(exc):
     elif isinstance(exc, RecursionError):
         kind = "recursion"
     msg = exc.what if isinstance(exc, Blocked) else clean_message(exc)
-    if kind == "error" and _REFUSED_WRITES["on"] and _write_refused(exc, msg):
+    if kind == "error" and _SANDBOX is not None and _SANDBOX.refuses_writes and _write_refused(exc, msg):
         # Landlock's (or seccomp's) EACCES: a write or a Unix socket the audit hook did not see (native
         # code, or the hook switched off). Like the hook's refusals, it stops the check without being
         # a bug of the model.
@@ -277,9 +273,6 @@ def describe(exc):
     elif isinstance(exc, RecursionError):
         msg = "the script recursed without end (RecursionError)"
     return {"type": type(exc).__name__, "message": msg, "lines": user, "keras": bool(in_keras), "kind": kind}
-
-
-_REFUSED_WRITES = {"on": False}  # Landlock is active
 
 
 def _write_refused(exc, msg):
@@ -549,7 +542,7 @@ def measure(tf, np, model, x_spec, y_spec, y_job, has_loss, batch=4):
 
 # --- main -----------------------------------------------------------------------------------------
 def main():
-    global _EVENTS, _SCRIPT, _TMP
+    global _EVENTS, _SCRIPT, _TMP, _SANDBOX
     with open(sys.argv[1], encoding="utf-8") as fh:
         job = json.load(fh)
     _EVENTS = open(job["events"], "a", encoding="utf-8", buffering=1)
@@ -565,7 +558,7 @@ def main():
 
         faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=False)  # the parent's timeout
     t0 = time.time()
-    sandbox = Sandbox(job)
+    _SANDBOX = sandbox = Sandbox(job)
     sandbox.before_imports()
     try:
         import tensorflow as tf

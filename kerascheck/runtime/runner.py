@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from kerascheck.runtime.sandbox import LAYERS
+
 CHILD = Path(__file__).with_name("child.py")
 SANDBOX = Path(__file__).with_name("sandbox.py")
 EXIT_NO_TF = 3
@@ -77,16 +79,13 @@ def probe_sandbox(python: str) -> dict[str, dict[str, Any]]:
         return json.loads(out.stdout)
     except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
         why = f"the probe failed: {exc}"
-        return {name: {"ok": False, "why": why} for name in ("network", "landlock", "seccomp")}
-
-
-LAYER_NAMES = {"network": "user+network namespace", "seccomp": "seccomp", "landlock": "Landlock"}
+        return {key: {"ok": False, "why": why} for key in LAYERS}
 
 
 def layer_summary(layers: dict[str, dict[str, Any]]) -> tuple[list[str], list[str]]:
     """(the active layers, the missing ones with why) in words, from a probe or a child's report."""
     active, missing = [], []
-    for key, name in LAYER_NAMES.items():
+    for key, name in LAYERS.items():
         layer = layers.get(key)
         if layer is None:
             continue
@@ -99,7 +98,7 @@ def layer_summary(layers: dict[str, dict[str, Any]]) -> tuple[list[str], list[st
 
 def refusal(lacking: list[tuple[str, str]]) -> str:
     """--runtime-sandbox require's one line: the required layers (name, why) this system lacks."""
-    what = "; ".join(f"{LAYER_NAMES.get(name, name)} ({why or 'unavailable'})" for name, why in lacking)
+    what = "; ".join(f"{LAYERS.get(key, key)} ({why or 'unavailable'})" for key, why in lacking)
     return f"--runtime-sandbox require: this system offers no {what}; runtime mode will not run code without it"
 
 

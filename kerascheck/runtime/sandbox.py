@@ -10,15 +10,15 @@ same walls as ordinary Python.
   no signal to a process outside the sandbox. Applied before TensorFlow is imported, so that every
   thread TensorFlow starts inherits it (Landlock restricts the calling thread and its children).
 - **seccomp**: a filter (libseccomp, through the pure-Python binding pyseccomp) that stops the
-  process (SIGSYS, after a traceback) on `execve`/`execveat`, a process-creating `fork`/`vfork`/`clone`, `ptrace`,
-  `process_vm_readv`/`writev`, a network socket, a signal to another process, io_uring, and the
-  calls that would leave or change the sandbox (`unshare`, `setns`, `mount`, ...); a Unix socket
-  (which reaches host daemons by path) is refused with EACCES. `clone3` answers
+  process (SIGSYS, after a traceback) on `execve`/`execveat`, a process-creating `fork`/`vfork`/
+  `clone`, `ptrace`, `process_vm_readv`/`writev`, a network socket, a signal to another process,
+  io_uring, and the calls that would leave or change the sandbox (`unshare`, `setns`, `mount`, ...);
+  a Unix socket (which reaches host daemons by path) is refused with EACCES. `clone3` answers
   ENOSYS, so glibc falls back to `clone` and threads still start. Applied after TensorFlow is
   imported, to all threads at once (TSYNC).
 
-Stopping the process rather than failing the call is deliberate: a native call that gets an error code
-fails silently, while a dead child is reported as KC905 at the line that ran. Writes are Landlock's
+Stopping the process rather than failing the call is deliberate: a native call that gets an error
+code fails silently, while a dead child is reported as KC905 at the line that ran. Writes are Landlock's
 (by path): seccomp sees open flags, not paths, and TensorFlow's autograph writes the code it
 converts into the temporary folder on every trace.
 
@@ -31,6 +31,7 @@ import ctypes
 import errno
 import json
 import os
+import signal
 import sys
 
 CLONE_NEWUSER = 0x10000000
@@ -38,7 +39,7 @@ CLONE_NEWNET = 0x40000000
 CLONE_THREAD = 0x00010000
 PR_SET_NO_NEW_PRIVS = 38
 AF_UNIX = 1
-SIGSYS = 31  # on x86_64 and arm64 Linux
+SIGSYS = getattr(signal, "SIGSYS", 31)  # the filter's trap and kill; Windows has no SIGSYS
 
 # Landlock (include/uapi/linux/landlock.h); the syscall numbers are the same on x86_64 and arm64.
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
@@ -61,7 +62,7 @@ KILLED = ("execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv", "
           # io_uring makes its own opens, sockets and connects, which no seccomp filter sees
           "io_uring_setup", "io_uring_enter", "io_uring_register")
 
-LAYERS = ("network", "seccomp", "landlock")
+LAYERS = {"network": "user+network namespace", "seccomp": "seccomp", "landlock": "Landlock"}  # key: name in words
 REQUIRED = ("network", "seccomp")  # --runtime-sandbox require refuses to run user code without these
 
 

@@ -4,17 +4,16 @@ the errors no rule predicted as KC905 findings."""
 from __future__ import annotations
 
 import re
-import signal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from kerascheck.catalogue import RuntimeSpec, load_catalogue
 from kerascheck.finding import Finding, error_finding
 from kerascheck.runtime.runner import ChildRun
+from kerascheck.runtime.sandbox import SIGSYS
 from kerascheck.runtime.slicer import Plan, StaticModel
 
 RUNTIME_CODE = "KC905"
-_SIGSYS = getattr(signal, "SIGSYS", 31)  # the seccomp filter's kill (sandbox.py); none on Windows
 CONFIRMED, REFUTED, NOT_CHECKED = "confirmed", "refuted", "not-checked"
 # Sandbox blocks that are not bugs of the user's model: they only stop the check.
 _QUIET_KINDS = ("write", "process")
@@ -202,7 +201,7 @@ class Judge:
         rc = run.returncode
         if run.timed_out:
             kind, text = "timeout", f"the script did not finish within the time limit{where}"
-        elif rc is not None and rc == -_SIGSYS:
+        elif rc is not None and rc == -SIGSYS:
             kind = "sandbox"
             text = (f"the runtime sandbox stopped the script: it made a system call the sandbox forbids "
                     f"(a new process, a network socket, a signal to another process; SIGSYS){where}")
